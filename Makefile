@@ -1,0 +1,31 @@
+# The two commands of the README's Quick start, and the chores around them.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+
+.PHONY: venv run test test-slow export clean-nbs readme docs
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.14.1 torchvision==0.29.1
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $@
+
+venv: $(VENV)/.installed
+
+run: venv
+	$(VENV)/bin/merge-nb zoo
+
+test: venv
+	$(VENV)/bin/nbdev-test --n-workers 2 --timing
+
+test-slow: venv
+	$(VENV)/bin/nbdev-test --n-workers 2 --timing --flags slow
+
+export: venv
+	$(VENV)/bin/nbdev-export
+	$(VENV)/bin/nbdev-clean
+
+readme: venv
+	$(VENV)/bin/jupyter nbconvert --to markdown nbs/index.ipynb --output-dir . --output README
