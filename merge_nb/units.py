@@ -170,7 +170,8 @@ hardtanh hardtanh_ hardswish hardswish_ hardsigmoid mish softplus softsign tanhs
 sqrt rsqrt abs neg square erf sin cos clamp clamp_ clip clamp_min clamp_max sign reciprocal nan_to_num threshold
 dropout dropout1d dropout2d dropout3d alpha_dropout feature_alpha_dropout softmax log_softmax normalize
 add add_ sub sub_ rsub mul mul_ div div_ truediv floordiv true_divide pow maximum minimum where masked_fill masked_fill_
-iadd isub imul itruediv pos lerp addcmul addcdiv gt lt ge le eq ne logical_and logical_or logical_not""".split())
+iadd isub imul itruediv pos lerp addcmul addcdiv gt lt ge le eq ne logical_and logical_or logical_not
+stochastic_depth""".split())
 _PASS = set("contiguous clone detach to type type_as float double half bfloat16 cpu cuda requires_grad_".split())
 _REDUCE = set("mean sum nansum nanmean amax amin max min std var prod logsumexp norm vector_norm all any median argmax argmin".split())
 _RESHAPE = set("view reshape flatten unflatten squeeze unsqueeze view_as reshape_as squeeze_ unsqueeze_".split())
@@ -217,7 +218,7 @@ class _CoreBase(fx.Interpreter):
         super().__init__(gm)
         self.extra_traceback = False
         self.sp, self.lay, self.axes, self.producers = _Spaces(), {}, {}, []
-        self.reduces, self.passive, self.param_of, self.param_dim, self.players = set(), set(), set(), {}, {}
+        self.reduces, self.passive, self.contracts, self.param_of, self.param_dim, self.players = set(), set(), set(), set(), {}, {}
         self.params = dict(gm.named_parameters(remove_duplicate=False))
         self.tensors = {**dict(gm.named_buffers(remove_duplicate=False)), **self.params}
     def fail(self, n, why: str = "not supported by the unit tracer (it cannot tell how this op mixes units)"):
@@ -308,7 +309,7 @@ class _Core(_CoreBase):
 class _LayerOps(_Core):
     def linear(self, n, x, xl, wl, bl, path=None, param=True):
         if wl is None or len(wl) != 2: self.fail(n, "a linear map needs a 2-D weight")
-        self.unify(xl[-1], wl[1])
+        self.unify(xl[-1], wl[1]); self.contracts.add(n.name)
         if bl is not None: self.unify(bl[0], wl[0])
         if param: self.role_in(wl[1]); self.produce(n, wl[0], path)
         return xl[:-1] + (wl[0],)
@@ -316,7 +317,7 @@ class _LayerOps(_Core):
         cd = 1 if x.ndim == len(wshape) else 0
         o_ax, i_ax = (1, 0) if transposed else (0, 1)
         if groups == 1:
-            self.unify(xl[cd], wl[i_ax]); ch = wl[o_ax]
+            self.unify(xl[cd], wl[i_ax]); ch = wl[o_ax]; self.contracts.add(n.name)
             if param: self.role_in(wl[i_ax]); self.produce(n, ch, path)
         elif groups == x.shape[cd] == out.shape[cd] and wshape[1] == 1:      # depthwise: channels pass through
             self.unify(xl[cd], wl[0]); ch = xl[cd]
@@ -425,7 +426,7 @@ class _ContractOps(_ShapeOps):
     def matmul(self, n, a, al, b, bl, out, pa: bool, pb: bool):
         "`a @ b`; `pa`, `pb`: whether an operand is a parameter."
         ca, cb = (al[0] if a.ndim == 1 else al[-1]), (bl[0] if b.ndim == 1 else bl[-2])
-        self.unify(ca, cb)
+        self.unify(ca, cb); self.contracts.add(n.name)
         if pa: self.role_in(ca)
         if pb: self.role_in(cb)
         if pa and a.ndim > 1: self.produce(n, al[-2])
@@ -453,13 +454,13 @@ class _ContractOps(_ShapeOps):
             big = [sp for sp, size, _ in lst if size > 1]
             for o in big[1:]: self.sp.unify(big[0], o)
             rep[ch] = big[0] if big else None
-            if ch not in rhs: self.role_in(*[sp for sp, _, p in lst if p])
+            if ch not in rhs: self.role_in(*[sp for sp, _, p in lst if p]); self.contracts.add(n.name)
             elif len(lst) == 1 and lst[0][2]: self.produce(n, lst[0][0])
         return tuple(rep[ch] if rep.get(ch) is not None else self.sp.new(s) for ch, s in zip(rhs, out.shape))
     def attention(self, n, c, out):
         (q, ql), (k, kl), (v, vl) = [(c.v(i, nm), c.l(i, nm)) for i, nm in enumerate(("query", "key", "value"))]
         if c.v(9, "enable_gqa", False) and q.shape[-3] != k.shape[-3]: self.fail(n, "grouped-query attention is not supported")
-        self.unify(ql[-1], kl[-1]); self.unify(kl[-2], vl[-2])
+        self.unify(ql[-1], kl[-1]); self.unify(kl[-2], vl[-2]); self.contracts.add(n.name)
         batch = self.bcast([(ql[:-2], q.shape[:-2]), (kl[:-2], k.shape[:-2]), (vl[:-2], v.shape[:-2])], out.shape[:-2])
         mask, ml = c.v(3, "attn_mask"), c.l(3, "attn_mask")
         if isinstance(mask, torch.Tensor):
@@ -609,7 +610,7 @@ def _sites(P: _Propagator, groups: dict) -> None:
         if not n.op.startswith("call_"): continue
         for k, d in carry[n.name].items():
             users = [u for u in n.users if u.op == "output" or P.lay.get(u) is not None]
-            if all(k in carry[u.name] for u in users): continue
+            if all(k in carry[u.name] and u.name not in P.contracts for u in users): continue
             m = n
             while m.name in P.reduces or m.name in P.passive:
                 src = next((a for a in m.all_input_nodes if k in carry[a.name] and a.op.startswith("call_")), None)
