@@ -16,6 +16,7 @@ venv: $(VENV)/.installed
 
 run: venv
 	$(VENV)/bin/merge-nb zoo
+	$(VENV)/bin/merge-nb reproduce
 
 test: venv
 	$(VENV)/bin/nbdev-test --n-workers 2 --timing
