@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: venv run test test-slow export clean-nbs readme docs
+.PHONY: venv run test test-slow export clean-nbs readme docs lint
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,3 +30,7 @@ export: venv
 
 readme: venv
 	$(VENV)/bin/jupyter nbconvert --to markdown nbs/index.ipynb --output-dir . --output README
+
+lint: venv
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/ruff check --select E501,E701,E702,E703,F401,F811,F821 merge_nb
