@@ -34,3 +34,13 @@ readme: venv
 lint: venv
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check --select E501,E701,E702,E703,F401,F811,F821 merge_nb
+
+# The documentation site from the notebooks (MkDocs + mkdocs-jupyter, committed outputs) into site/; its check opens
+# every page in headless Chromium, then shows on a deliberately broken page that the check can fail.
+.PHONY: docs docs-check
+docs: venv
+	$(PY) docs/build.py
+
+docs-check: venv
+	$(PY) docs/check.py
+	$(PY) docs/check.py --self-test
