@@ -330,6 +330,9 @@ def _exported_modules(cells) -> tuple[str, ...]:
     return tuple(mods)
 
 
+_KEEP_CELL_METADATA = {"tags", "transient", "nbdev_show_doc", "language"}
+
+
 def magics_cleaner():
     "nbdev's `clean_magics` (drops `%load_ext`, `%autoreload`, ... lines) with the configuration read once."
     from nbdev.config import get_config
@@ -410,6 +413,8 @@ def process_notebook(src: Path, dst: Path, ctx: dict) -> dict:
     for c in nb.cells:
         c.pop("directives_", None)
         c.pop("idx_", None)
+        # only the metadata the page needs: tools leave entries (execution timings, ...) nbformat rejects
+        c.metadata = {k: v for k, v in c.metadata.items() if k in _KEEP_CELL_METADATA}
     record = {"src": src.name, "page": ctx["pages"][src.stem], "title": title or page_stem(src),
               "symbols": symbols, "warnings": warns, "modules": list(modules)}
     ctx["nbs"][src.stem] = nb

@@ -1,6 +1,7 @@
 """MkDocs hooks for the notebook pages (mkdocs.yml `hooks:`): no network loaders (MathJax, RequireJS), the
-notebook stylesheet that mkdocs-jupyter inlines in every page served once as a file, `alt` text on figures, and a
-table of contents whose links match the headings' ids."""
+notebook stylesheet that mkdocs-jupyter inlines in every page served once as a file, `alt` text on figures, a
+table of contents whose links match the headings' ids, and a search index of the prose (code cells and outputs
+are left out of it: a fifth of the size, and searching a function's name finds its documentation)."""
 from __future__ import annotations
 
 import hashlib
@@ -16,6 +17,7 @@ _STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.S)
 _IMG_NO_ALT = re.compile(r"<img(?![^>]*\balt=)")
 _HEADING = re.compile(r"<h([1-6])([^>]*)\bid=\"([^\"]+)\"[^>]*>(.*?)</h\1>", re.S)
 _TAGS = re.compile(r"<[^>]+>")
+_NOT_SEARCHED = re.compile(r'<div (class="(?:jp-CodeMirrorEditor jp-Editor jp-InputArea-editor|jp-Cell-outputWrapper)")')
 _SHARED_CSS: dict[str, str] = {}      # file name -> stylesheet, written once by on_post_build
 _MIN_SHARED = 2000                    # inline stylesheets larger than this become shared files
 
@@ -58,6 +60,7 @@ def on_page_content(html: str, page, config, files):
     depth = page.file.dest_uri.count("/")
     html = _STYLE.sub(lambda m: _share_style(m, depth), html)
     html = _IMG_NO_ALT.sub('<img alt="figure"', html)
+    html = _NOT_SEARCHED.sub(r"<div \1 data-search-exclude", html)
     page.toc = get_toc(_toc_from_headings(html))
     return html
 
