@@ -333,6 +333,24 @@ def _exported_modules(cells) -> tuple[str, ...]:
 _KEEP_CELL_METADATA = {"tags", "transient", "nbdev_show_doc", "language"}
 
 
+def frontmatter_to_markdown(nb) -> None:
+    "A raw YAML front-matter cell (`title:`, `description:`) becomes nbdev's `# title` + `> description` cell."
+    import yaml
+    if not nb.cells or nb.cells[0].cell_type != "raw":
+        return
+    m = re.match(r"\A\s*---\s*\n(.*?)\n---\s*\Z", nb.cells[0].source, re.S)
+    if not m:
+        return
+    meta = yaml.safe_load(m.group(1)) or {}
+    md = f"# {meta['title']}" if meta.get("title") else ""
+    if meta.get("description"):
+        md += f"\n\n> {meta['description']}"
+    if md:
+        nb.cells[0].cell_type, nb.cells[0].source = "markdown", md.strip()
+    else:
+        nb.cells.pop(0)
+
+
 def magics_cleaner():
     "nbdev's `clean_magics` (drops `%load_ext`, `%autoreload`, ... lines) with the configuration read once."
     from nbdev.config import get_config
@@ -365,9 +383,9 @@ def process_notebook(src: Path, dst: Path, ctx: dict) -> dict:
         if d.get("include") == "false" or "nbdev_export()" in cell.source:
             del cell["source"]
             return
-        if d.get("output") == "false":
+        if d.get("output") == "false" or "hide_output" in d:
             cell.outputs = []
-        if d.get("echo") == "false":
+        if d.get("echo") == "false" or "hide_input" in d:
             cell.metadata.setdefault("transient", {})["remove_source"] = True
         if not cell.source.strip() and not cell.get("outputs"):
             del cell["source"]
@@ -398,6 +416,7 @@ def process_notebook(src: Path, dst: Path, ctx: dict) -> dict:
         warnings.simplefilter("ignore")
         NBProcessor(nb=nb, procs=procs, rm_directives=True).process()
     nb.cells = [c for c in nb.cells if c.cell_type != "raw" or c.source.strip()]
+    frontmatter_to_markdown(nb)
 
     title = None
     for c in nb.cells:
@@ -441,6 +460,9 @@ def finish_notebook(stem: str, dst: Path, nbs_dir: Path, ctx: dict, record: dict
             c.source = render_math(clean_quarto(md), failures)
         for o in c.get("outputs", []):
             data = o.get("data", {})
+            if "text/latex" in data and not ({"text/html", "image/png", "image/svg+xml"} & set(data)):
+                tex = "".join(data["text/latex"]) if isinstance(data["text/latex"], list) else data["text/latex"]
+                data["text/html"] = render_math(tex.strip(), failures)
             if "text/markdown" in data:
                 md = data["text/markdown"]
                 md = "".join(md) if isinstance(md, list) else md

@@ -12,7 +12,9 @@ Prints one line per page and exits 1 if any page fails.
 
 `--self-test` shows the check can fail: it builds a copy of the site from `index.ipynb` plus a deliberately broken
 notebook (a missing figure, a corrupt PNG output, raw `$x$` and `\\frac` TeX, a `#|` directive, Quarto attribute
-text, a console error) and asserts that the check passes the good page and reports each defect on the broken one.
+text, a console error) and asserts that the check passes the good page and reports each defect on the broken one,
+and nothing else: that page also holds what the build must fix (hidden and `nbdev_export()` cells, directives,
+`echo: false`, show_doc's attribute text, TeX in markdown), which must not be reported.
 
 Usage: `python docs/check.py [--no-build] [--site site] [--self-test] [--screenshots DIR]`.
 """
@@ -217,33 +219,54 @@ def check_site(site: Path, shot_dir: Path | None = None, verbose: bool = True) -
 # ---------------------------------------------------------------------------------------------------------------
 # Self-test: a site with known defects must fail, in each of the ways it is broken.
 
-def _broken_notebook() -> dict:
-    def code(source, outputs):
-        return {"cell_type": "code", "execution_count": None, "metadata": {}, "source": source, "outputs": outputs}
+def _self_test_notebook() -> dict:
+    "A notebook with defects the build cannot fix (the check must report them) and ones it must fix (it must not)."
+    def code(source, outputs=()):
+        return {"cell_type": "code", "execution_count": None, "metadata": {}, "source": source,
+                "outputs": list(outputs)}
 
     def md(source):
         return {"cell_type": "markdown", "metadata": {}, "source": source}
+
+    def display(data):
+        return {"output_type": "display_data", "metadata": {}, "data": data}
     not_png = base64.b64encode(b"this is not a PNG file").decode()
     html = ('<p>Raw TeX from an HTML output: $x$ and \\frac{a}{b}.</p>'
             '<p>Quarto text: [source](https://example.org){target="_blank" style="float:right"}</p>'
             '<script>console.error("self-test: a script error")</script>')
+    show_doc_md = ('---\n\n[source](https://example.org/x.py#L1){target="_blank" style="float:right; '
+                   'font-size:smaller"}\n\n### documented_marker\n\n```python\ndef documented_marker(x):\n```\n\n'
+                   '*A documented function.*')
     return {"nbformat": 4, "nbformat_minor": 5,
             "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
-            "cells": [md("# Broken page\n\n> A page with known defects, for the check's self-test."),
-                      md("A figure file that does not exist:\n\n![missing figure](figures/does_not_exist.png)"),
-                      code("show_figure()", [{"output_type": "display_data", "metadata": {},
-                                              "data": {"image/png": not_png, "text/plain": "<Figure>"}}]),
-                      code("show_html()", [{"output_type": "display_data", "metadata": {},
-                                            "data": {"text/html": html, "text/plain": "<HTML>"}}]),
-                      code("print(directive)", [{"output_type": "stream", "name": "stdout",
-                                                 "text": "#| export\nx = 1\n"}])]}
+            "cells": [
+                md("# Broken page\n\n> A page with known defects, for the check's self-test."),
+                # defects the check must report
+                md("A figure file that does not exist:\n\n![missing figure](figures/does_not_exist.png)"),
+                code("show_figure()", [display({"image/png": not_png, "text/plain": "<Figure>"})]),
+                code("show_html()", [display({"text/html": html, "text/plain": "<HTML>"})]),
+                code("print(directive)", [{"output_type": "stream", "name": "stdout", "text": "#| export\nx = 1\n"}]),
+                # what the build must fix, so that the check finds nothing more
+                code("#| default_exp selftest"),
+                code("#| hide\nhidden_cell_marker = 1"),
+                code("#| export\ndef exported_marker(): return 1"),
+                code("#| echo: false\nsecret_input_marker = 1", [{"output_type": "stream", "name": "stdout",
+                                                                 "text": "visible output\n"}]),
+                code("show_doc(documented_marker)", [display({"text/markdown": show_doc_md, "text/plain": "x"})]),
+                md("Math that must become MathML: $\\delta_t = \\theta_t - \\theta_{\\text{base}}$ and\n\n"
+                   "$$\\frac{1}{n} \\sum_i \\lvert x_i \\rvert$$"),
+                code("import nbdev; nbdev.nbdev_export()"),
+            ]}
 
 
-# (what the check must say, a text its message must hold, how many times)
-EXPECTED_DEFECTS = [("image not loaded", "does_not_exist.png", 1), ("image not loaded", "data:image/png", 1),
-                    ("raw TeX visible", "$x$", 1), ("raw TeX visible", "\\frac", 1),
-                    ("Quarto attribute text visible", "target=", 1), ("directive visible", "#| export", 1),
-                    ("console error", "self-test: a script error", 1)]
+# The defects the check must report on the broken page: (kind, a text the message holds). Nothing else may be
+# reported there: the directives, hidden cells, show_doc attribute text and TeX the build handles must not show.
+EXPECTED_DEFECTS = [("image not loaded", "does_not_exist.png"), ("image not loaded", "data:image/png"),
+                    ("raw TeX visible", "$x$"), ("raw TeX visible", "\\frac"),
+                    ("Quarto attribute text visible", "target="), ("directive visible", "#| export"),
+                    ("console error", "self-test: a script error"), ("console error", "does_not_exist.png")]
+MUST_BE_GONE = ["hidden_cell_marker", "secret_input_marker", "nbdev_export", "#| hide", "default_exp"]
+MUST_SHOW = ["exported_marker", "visible output", "documented_marker", "<math"]
 
 
 def self_test() -> int:
@@ -254,22 +277,30 @@ def self_test() -> int:
         nbs = tmp / "nbs"
         nbs.mkdir()
         shutil.copy2(ROOT / "nbs" / "index.ipynb", nbs / "index.ipynb")
-        (nbs / "98_broken.ipynb").write_text(json.dumps(_broken_notebook(), indent=1))
+        (nbs / "98_broken.ipynb").write_text(json.dumps(_self_test_notebook(), indent=1))
         build(nbs, tmp / "work", tmp / "site", api=False, quiet=True)
+        page = (tmp / "site" / "broken.html").read_text()
         print("self-test: checking a site with one good and one deliberately broken page")
         results = {r["url"]: r for r in check_site(tmp / "site")}
-    ok = True
-    if results["index.html"]["problems"]:
-        print("self-test FAIL: the good page was reported broken")
-        ok = False
+    ok = not results["index.html"]["problems"]
+    print(f"self-test: the good page passes{'' if ok else ': NO'}")
     probs = results["broken.html"]["problems"]
-    for kind, text, n in EXPECTED_DEFECTS:
-        found = sum(p.startswith(kind) and text in p for p in probs)
-        verdict = "detected" if found >= n else "MISSED"
-        print(f"self-test: {kind + ' (' + text + ')':<52} {verdict}")
-        ok &= found >= n
-    print(f"self-test {'PASSED' if ok else 'FAILED'}: the check {'reports' if ok else 'does not report'} "
-          f"every defect of the broken page ({time.time() - t0:.0f} s)")
+    for kind, text in EXPECTED_DEFECTS:
+        found = any(p.startswith(kind) and text in p for p in probs)
+        print(f"self-test: reports {kind + ' (' + text + ')':<52} {'yes' if found else 'NO (missed)'}")
+        ok &= found
+    extra = [p for p in probs if not any(p.startswith(k) and t in p for k, t in EXPECTED_DEFECTS)]
+    for p in extra:
+        print(f"self-test: reports something the build should have fixed: {p}")
+    ok &= not extra
+    for marker in MUST_BE_GONE:
+        gone = marker not in page.split('<div class="jupyter-wrapper">', 1)[-1].replace("print(directive)", "")
+        print(f"self-test: build removed {marker!r:<24} {'yes' if gone else 'NO'}")
+        ok &= gone
+    for marker in MUST_SHOW:
+        print(f"self-test: build kept {marker!r:<27} {'yes' if marker in page else 'NO'}")
+        ok &= marker in page
+    print(f"self-test {'PASSED' if ok else 'FAILED'} ({time.time() - t0:.0f} s)")
     return 0 if ok else 1
 
 
