@@ -43,4 +43,3 @@ docs: venv
 
 docs-check: venv
 	$(PY) docs/check.py
-	$(PY) docs/check.py --self-test

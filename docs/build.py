@@ -366,7 +366,7 @@ def magics_cleaner():
 
 def process_notebook(src: Path, dst: Path, ctx: dict) -> dict:
     "Pre-process one notebook into `dst`; returns its page record (title, symbols, warnings)."
-    from fastcore.nbio import read_nb, write_nb
+    from fastcore.nbio import read_nb
     from nbdev.process import NBProcessor
     from nbdev.processors import filter_stream_, hide_, hide_line, rm_header_dash, strip_ansi
 
@@ -579,7 +579,8 @@ def build(nbs: Path = ROOT / "nbs", work: Path = ROOT / "_docs", site: Path = RO
     for r in manifest["pages"]:
         for w in r["warnings"]:
             print(f"WARNING {r['src']}: {w}")
-    print(f"docs: {len(notebooks)} notebook pages + {len(api_nav)} API pages -> {site.relative_to(ROOT) if site.is_relative_to(ROOT) else site}"
+    where = site.relative_to(ROOT) if site.is_relative_to(ROOT) else site
+    print(f"docs: {len(notebooks)} notebook pages + {len(api_nav)} API pages -> {where}"
           f" (pre-processing {t_pre:.1f} s, total {time.time() - t0:.1f} s)")
     return manifest
 

@@ -8,7 +8,8 @@ Chromium (selenium) and assert, per page:
   is visible in the page text (code excluded for TeX and attributes, since code may legitimately hold both);
 - long code lines wrap or scroll (a `pre` wider than its box must scroll, never be cut).
 
-Prints one line per page and exits 1 if any page fails.
+Prints one line per page, then runs the self-test (below) in the same browser; exits 1 if a page fails or the
+self-test does.
 
 `--self-test` shows the check can fail: it builds a copy of the site from `index.ipynb` plus a deliberately broken
 notebook (a missing figure, a corrupt PNG output, raw `$x$` and `\\frac` TeX, a `#|` directive, Quarto attribute
@@ -16,7 +17,7 @@ text, a console error) and asserts that the check passes the good page and repor
 and nothing else: that page also holds what the build must fix (hidden and `nbdev_export()` cells, directives,
 `echo: false`, show_doc's attribute text, TeX in markdown), which must not be reported.
 
-Usage: `python docs/check.py [--no-build] [--site site] [--self-test] [--screenshots DIR]`.
+Usage: `python docs/check.py [--no-build] [--site site] [--self-test | --no-self-test] [--screenshots DIR]`.
 """
 from __future__ import annotations
 
@@ -45,7 +46,8 @@ CHROME_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-ba
 
 # What must not be visible. TeX and Quarto attributes are searched in the prose (code removed); directives in
 # code blocks (lines starting with `#|`) and in the prose.
-RAW_TEX = re.compile(r"\$\$?[^$\n]{1,200}?\$\$?|\\(?:frac|text|mathrm|mathbf|mathbb|sum|prod|int|sqrt|cdot|times|left|right"
+RAW_TEX = re.compile(r"\$\$?[^$\n]{1,200}?\$\$?"
+                     r"|\\(?:frac|text|mathrm|mathbf|mathbb|sum|prod|int|sqrt|cdot|times|left|right"
                      r"|lambda|alpha|beta|gamma|delta|epsilon|theta|sigma|mu|pi|rho|tau|phi|psi|omega|hat|tilde|bar"
                      r"|lvert|rvert|lVert|rVert|leq|geq|le|ge|neq|approx|sim|in|infty|partial|nabla|begin|end|arg"
                      r"|max|min|log|exp|top|odot|otimes|quad|operatorname|mathcal|ldots|cdots|dots)(?![A-Za-z])")
@@ -54,7 +56,8 @@ QUARTO_ATTR = re.compile(r"\{\s*(?:target|style|width|height|fig-[\w-]+|code-[\w
 DIRECTIVE_LINE = re.compile(r"^\s*#\|\s*[\w-]+", re.M)
 
 _PAGE_JS = r"""
-const main = document.querySelector('article.md-content__inner') || document.querySelector('.md-content') || document.body;
+const main = document.querySelector('article.md-content__inner') || document.querySelector('.md-content')
+  || document.body;
 const images = Array.from(main.querySelectorAll('img')).map(im => ({
   src: (im.currentSrc || im.src || '').slice(0, 80), ok: im.complete && im.naturalWidth > 0, w: im.naturalWidth}));
 const pres = Array.from(main.querySelectorAll('pre')).filter(p => !p.closest('.clipboard-copy-txt'));
@@ -193,12 +196,13 @@ def check_page(drv, base: str, url: str, title: str, shot_dir: Path | None = Non
             "broken_images": len(broken), "math": info["math"], "cells": info["cells"], "seconds": time.time() - t0}
 
 
-def check_site(site: Path, shot_dir: Path | None = None, verbose: bool = True) -> list[dict]:
-    "Check every page listed in the site's manifest; prints one line per page."
+def check_site(site: Path, shot_dir: Path | None = None, verbose: bool = True, drv=None) -> list[dict]:
+    "Check every page listed in the site's manifest (in browser `drv`, or a new one); prints one line per page."
     manifest = json.loads((site / "manifest.json").read_text())
     pages = [(p["url"], p["title"]) for p in manifest["pages"]] + [(p["url"], p["title"]) for p in manifest["api"]]
     httpd, base = serve(site)
-    drv = start_browser()
+    own = drv is None
+    drv = start_browser() if own else drv
     results = []
     try:
         for url, title in pages:
@@ -211,7 +215,8 @@ def check_site(site: Path, shot_dir: Path | None = None, verbose: bool = True) -
                 for pr in r["problems"]:
                     print(f"        - {pr}")
     finally:
-        stop_browser(drv)
+        if own:
+            stop_browser(drv)
         httpd.shutdown()
     return results
 
@@ -269,7 +274,7 @@ MUST_BE_GONE = ["hidden_cell_marker", "secret_input_marker", "nbdev_export", "#|
 MUST_SHOW = ["exported_marker", "visible output", "documented_marker", "<math"]
 
 
-def self_test() -> int:
+def self_test(drv=None) -> int:
     from build import build
     t0 = time.time()
     with tempfile.TemporaryDirectory(prefix="docs-selftest-") as tmp:
@@ -281,7 +286,7 @@ def self_test() -> int:
         build(nbs, tmp / "work", tmp / "site", api=False, quiet=True)
         page = (tmp / "site" / "broken.html").read_text()
         print("self-test: checking a site with one good and one deliberately broken page")
-        results = {r["url"]: r for r in check_site(tmp / "site")}
+        results = {r["url"]: r for r in check_site(tmp / "site", drv=drv)}
     ok = not results["index.html"]["problems"]
     print(f"self-test: the good page passes{'' if ok else ': NO'}")
     probs = results["broken.html"]["problems"]
@@ -309,6 +314,7 @@ def main(argv=None) -> int:
     ap.add_argument("--site", type=Path, default=ROOT / "site")
     ap.add_argument("--no-build", action="store_true", help="check the site as it is")
     ap.add_argument("--self-test", action="store_true", help="only run the self-test")
+    ap.add_argument("--no-self-test", action="store_true", help="skip the self-test after the check")
     ap.add_argument("--screenshots", type=Path, default=None, help="save a full-page PNG per page here")
     a = ap.parse_args(argv)
     ensure_chromium()
@@ -319,11 +325,19 @@ def main(argv=None) -> int:
         from build import build
         build(site=a.site.resolve(), quiet=True)
     t_build = time.time() - t0
-    results = check_site(a.site.resolve(), a.screenshots)
-    bad = [r for r in results if r["problems"]]
-    print(f"docs-check: {len(results) - len(bad)}/{len(results)} pages pass (build {t_build:.0f} s, "
-          f"browser {time.time() - t0 - t_build:.0f} s)")
-    return 1 if bad else 0
+    drv = start_browser()
+    try:
+        results = check_site(a.site.resolve(), a.screenshots, drv=drv)
+        bad = [r for r in results if r["problems"]]
+        print(f"docs-check: {len(results) - len(bad)}/{len(results)} pages pass (build {t_build:.0f} s, "
+              f"browser {time.time() - t0 - t_build:.0f} s)")
+        rc = 1 if bad else 0
+        if not a.no_self_test:
+            rc = max(rc, self_test(drv))
+    finally:
+        stop_browser(drv)
+    print(f"docs-check: {'FAILED' if rc else 'passed'} in {time.time() - t0:.0f} s")
+    return rc
 
 
 if __name__ == "__main__":

@@ -17,7 +17,8 @@ _STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.S)
 _IMG_NO_ALT = re.compile(r"<img(?![^>]*\balt=)")
 _HEADING = re.compile(r"<h([1-6])([^>]*)\bid=\"([^\"]+)\"[^>]*>(.*?)</h\1>", re.S)
 _TAGS = re.compile(r"<[^>]+>")
-_NOT_SEARCHED = re.compile(r'<div (class="(?:jp-CodeMirrorEditor jp-Editor jp-InputArea-editor|jp-Cell-outputWrapper)")')
+_NOT_SEARCHED = re.compile(
+    r'<div (class="(?:jp-CodeMirrorEditor jp-Editor jp-InputArea-editor|jp-Cell-outputWrapper)")')
 _SHARED_CSS: dict[str, str] = {}      # file name -> stylesheet, written once by on_post_build
 _MIN_SHARED = 2000                    # inline stylesheets larger than this become shared files
 
