@@ -11,6 +11,7 @@ documentation does, then runs MkDocs (mkdocs-jupyter, mkdocs-material, mkdocstri
 - TeX (`$...$`, `$$...$$`) in markdown becomes MathML at build time (latex2mathml; Chromium renders it natively);
 - links to notebooks (`03_units.ipynb`, or inline code naming a notebook) point to their pages, inline code
   naming a documented symbol links to its `show_doc` entry, markdown images are embedded as data URIs;
+- nbdev's `# Title` + `> description` header reads as title and lead paragraph (docs/assets/extra.css);
 - pages are named as nbdev names them (`03_units.ipynb` -> `units.html`), navigation follows the notebooks'
   order with `index.ipynb` first (the home page), and an API reference page per module is generated.
 
@@ -242,18 +243,6 @@ def embed_images(md: str, base: Path, missing: list[str]) -> str:
     return map_prose(md, lambda t: re.sub(r"!\[([^\]]*)\]\(([^)\s]+)\)", img, t))
 
 
-_DESC = re.compile(r"\A(\s*# [^\n]+\n)\s*\n> ?([^\n]+(?:\n> ?[^\n]+)*)\s*", re.S)
-
-
-def style_description(md: str) -> str:
-    "nbdev's `# Title` + `> description` header: the description as a lead paragraph, not a quote."
-    m = _DESC.match(md)
-    if not m:
-        return md
-    desc = re.sub(r"\n> ?", " ", m.group(2))
-    return f'{m.group(1)}\n<p class="nbdev-description" markdown="1">{desc}</p>\n\n{md[m.end():]}'
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # Notebook processing (nbdev's NBProcessor for the directives, plus the rules above).
 
@@ -455,8 +444,6 @@ def finish_notebook(stem: str, dst: Path, nbs_dir: Path, ctx: dict, record: dict
                 md = rewrite_links(md, ctx["pages"])
                 md = link_code_spans(md, ctx["pages"], ctx["symbols"], here)
                 md = embed_images(md, nbs_dir, missing)
-            if i == 0 or (i < 3 and md.lstrip().startswith("# ")):
-                md = style_description(md)
             c.source = render_math(clean_quarto(md), failures)
         for o in c.get("outputs", []):
             data = o.get("data", {})
