@@ -196,28 +196,52 @@ def check_page(drv, base: str, url: str, title: str, shot_dir: Path | None = Non
             "broken_images": len(broken), "math": info["math"], "cells": info["cells"], "seconds": time.time() - t0}
 
 
-def check_site(site: Path, shot_dir: Path | None = None, verbose: bool = True, drv=None) -> list[dict]:
-    "Check every page listed in the site's manifest (in browser `drv`, or a new one); prints one line per page."
+def _print_result(r: dict) -> None:
+    status = "PASS" if not r["problems"] else "FAIL"
+    print(f"{status}  {r['url']:<26} {r['title'][:34]!r:<36} {r['images']:>2} img ({r['broken_images']} broken), "
+          f"{r['math']:>3} math, {r['cells']:>3} cells, {r['seconds']:.1f} s", flush=True)
+    for pr in r["problems"]:
+        print(f"        - {pr}")
+
+
+def check_site(site: Path, shot_dir: Path | None = None, verbose: bool = True, drivers=None) -> list[dict]:
+    """Check every page listed in the site's manifest, spread over the browsers `drivers` (or one new browser);
+    prints one line per page, in the manifest's order."""
     manifest = json.loads((site / "manifest.json").read_text())
     pages = [(p["url"], p["title"]) for p in manifest["pages"]] + [(p["url"], p["title"]) for p in manifest["api"]]
     httpd, base = serve(site)
-    own = drv is None
-    drv = start_browser() if own else drv
-    results = []
-    try:
-        for url, title in pages:
+    own = not drivers
+    drivers = [start_browser()] if own else drivers
+    results: list[dict | None] = [None] * len(pages)
+    lock, todo = threading.Lock(), list(range(len(pages)))
+    printed = [0]
+
+    def work(drv):
+        while True:
+            with lock:
+                if not todo:
+                    return
+                i = todo.pop(0)
+            url, title = pages[i]
             r = check_page(drv, base, url, title, shot_dir)
-            results.append(r)
-            if verbose:
-                status = "PASS" if not r["problems"] else "FAIL"
-                print(f"{status}  {url:<26} {title[:34]!r:<36} {r['images']:>2} img ({r['broken_images']} broken), "
-                      f"{r['math']:>3} math, {r['cells']:>3} cells, {r['seconds']:.1f} s", flush=True)
-                for pr in r["problems"]:
-                    print(f"        - {pr}")
+            with lock:
+                results[i] = r
+                while verbose and printed[0] < len(pages) and results[printed[0]] is not None:
+                    _print_result(results[printed[0]])
+                    printed[0] += 1
+    try:
+        threads = [threading.Thread(target=work, args=(d,)) for d in drivers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
     finally:
         if own:
-            stop_browser(drv)
+            stop_browser(drivers[0])
         httpd.shutdown()
+    missing = [pages[i][0] for i, r in enumerate(results) if r is None]
+    if missing:
+        raise RuntimeError(f"pages not checked (a browser failed): {missing}")
     return results
 
 
@@ -274,7 +298,7 @@ MUST_BE_GONE = ["hidden_cell_marker", "secret_input_marker", "nbdev_export", "#|
 MUST_SHOW = ["exported_marker", "visible output", "documented_marker", "<math"]
 
 
-def self_test(drv=None) -> int:
+def self_test(drivers=None) -> int:
     from build import build
     t0 = time.time()
     with tempfile.TemporaryDirectory(prefix="docs-selftest-") as tmp:
@@ -286,7 +310,7 @@ def self_test(drv=None) -> int:
         build(nbs, tmp / "work", tmp / "site", api=False, quiet=True)
         page = (tmp / "site" / "broken.html").read_text()
         print("self-test: checking a site with one good and one deliberately broken page")
-        results = {r["url"]: r for r in check_site(tmp / "site", drv=drv)}
+        results = {r["url"]: r for r in check_site(tmp / "site", drivers=drivers)}
     ok = not results["index.html"]["problems"]
     print(f"self-test: the good page passes{'' if ok else ': NO'}")
     probs = results["broken.html"]["problems"]
@@ -316,6 +340,7 @@ def main(argv=None) -> int:
     ap.add_argument("--self-test", action="store_true", help="only run the self-test")
     ap.add_argument("--no-self-test", action="store_true", help="skip the self-test after the check")
     ap.add_argument("--screenshots", type=Path, default=None, help="save a full-page PNG per page here")
+    ap.add_argument("--browsers", type=int, default=2, help="pages are checked in this many browsers at once")
     a = ap.parse_args(argv)
     ensure_chromium()
     if a.self_test:
@@ -325,17 +350,19 @@ def main(argv=None) -> int:
         from build import build
         build(site=a.site.resolve(), quiet=True)
     t_build = time.time() - t0
-    drv = start_browser()
+    n = max(1, min(a.browsers, os.cpu_count() or 1))
+    drivers = [start_browser() for _ in range(n)]
     try:
-        results = check_site(a.site.resolve(), a.screenshots, drv=drv)
+        results = check_site(a.site.resolve(), a.screenshots, drivers=drivers)
         bad = [r for r in results if r["problems"]]
         print(f"docs-check: {len(results) - len(bad)}/{len(results)} pages pass (build {t_build:.0f} s, "
-              f"browser {time.time() - t0 - t_build:.0f} s)")
+              f"browser {time.time() - t0 - t_build:.0f} s, {n} browsers)")
         rc = 1 if bad else 0
         if not a.no_self_test:
-            rc = max(rc, self_test(drv))
+            rc = max(rc, self_test(drivers))
     finally:
-        stop_browser(drv)
+        for drv in drivers:
+            stop_browser(drv)
     print(f"docs-check: {'FAILED' if rc else 'passed'} in {time.time() - t0:.0f} s")
     return rc
 

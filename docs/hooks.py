@@ -1,4 +1,4 @@
-"""MkDocs hooks for the notebook pages (mkdocs.yml `hooks:`): no network loaders (MathJax, RequireJS), the
+"""MkDocs hooks for the notebook pages (mkdocs.yml `hooks:`): no network loaders (MathJax, RequireJS, Mermaid), the
 notebook stylesheet that mkdocs-jupyter inlines in every page served once as a file, `alt` text on figures, a
 table of contents whose links match the headings' ids, and a search index of the prose (code cells and outputs
 are left out of it: a fifth of the size, and searching a function's name finds its documentation)."""
@@ -13,6 +13,8 @@ from mkdocs.structure.toc import get_toc
 
 _MATHJAX = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S)
 _REQUIREJS = re.compile(r'<script src="https?://[^"]*require[^"]*"></script>')
+# nbconvert's Mermaid loader imports mermaid from a CDN when a page has a diagram: unreachable offline
+_MODULE_SCRIPT = re.compile(r'<script type="module">.*?</script>', re.S)
 _STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.S)
 _IMG_NO_ALT = re.compile(r"<img(?![^>]*\balt=)")
 _HEADING = re.compile(r"<h([1-6])([^>]*)\bid=\"([^\"]+)\"[^>]*>(.*?)</h\1>", re.S)
@@ -58,6 +60,7 @@ def on_page_content(html: str, page, config, files):
         return html
     html = _MATHJAX.sub("", html)
     html = _REQUIREJS.sub("", html)
+    html = _MODULE_SCRIPT.sub(lambda m: "" if "cdnjs.cloudflare.com" in m.group(0) else m.group(0), html)
     depth = page.file.dest_uri.count("/")
     html = _STYLE.sub(lambda m: _share_style(m, depth), html)
     html = _IMG_NO_ALT.sub('<img alt="figure"', html)
