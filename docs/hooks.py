@@ -30,6 +30,20 @@ def _text(fragment: str) -> str:
     return html_lib.unescape(_TAGS.sub("", fragment)).strip()
 
 
+def _unique_heading_ids(content: str) -> str:
+    "A section heading and a show_doc entry may share a name (`unit_groups`): later ids get `-2`, `-3`, ..."
+    seen: dict[str, int] = {}
+
+    def fix(m):
+        hid = m.group(3)
+        seen[hid] = seen.get(hid, 0) + 1
+        if seen[hid] == 1:
+            return m.group(0)
+        new = f"{hid}-{seen[hid]}"
+        return m.group(0).replace(f'id="{hid}"', f'id="{new}"', 1).replace(f'href="#{hid}"', f'href="#{new}"', 1)
+    return _HEADING.sub(fix, content)
+
+
 def _toc_from_headings(content: str, max_level: int = 3):
     "TOC tokens from the rendered headings themselves (mkdocs-jupyter's slugs differ from nbconvert's ids)."
     root: list[dict] = []
@@ -65,6 +79,7 @@ def on_page_content(html: str, page, config, files):
     html = _STYLE.sub(lambda m: _share_style(m, depth), html)
     html = _IMG_NO_ALT.sub('<img alt="figure"', html)
     html = _NOT_SEARCHED.sub(r"<div \1 data-search-exclude", html)
+    html = _unique_heading_ids(html)
     page.toc = get_toc(_toc_from_headings(html))
     return html
 
