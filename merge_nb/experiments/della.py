@@ -4,7 +4,7 @@
 
 __all__ = ['DELLA_METHODS', 'DELLA_ARMS', 'PAPER_TABLE1', 'DELLA_TABLES', 'della_method', 'DellaSetup', 'della_merge', 'fused_task_vector', 'scaled_accuracies', 'lam_grid', 'della_grid', 'della_config', 'della_verdict', 'reproduce_della', 'della_keep_figure']
 
-# %% ../../nbs/13_della.ipynb #4df03676
+# %% ../../nbs/13_della.ipynb #cf0f2c4c
 import itertools
 import os
 from pathlib import Path
@@ -23,7 +23,7 @@ from ..io import atomic_write, save_figure, save_table
 from ..models import MLP, predict
 from ..zoo import DELLA_ARCH, DELLA_GROUP, DELLA_TASKS
 
-# %% ../../nbs/13_della.ipynb #ef085f38
+# %% ../../nbs/13_della.ipynb #ccf96340
 DELLA_METHODS: dict[str, tuple[str, dict]] = {   # Table-1 column -> (preset, settings changed)
     "TA": ("task_arithmetic", {}),
     "TA+elect": ("task_arithmetic", dict(elect="sign", fuse="mean")),
@@ -103,7 +103,7 @@ def scaled_accuracies(S: DellaSetup, tasks: Sequence[str], fused: Mapping, lam: 
     bb = {k: v.add(fused[k], alpha=lam) for k, v in S.backbone(S.base).items()}
     return [S.accuracy({**S.experts[t], **bb}, t, split) for t in tasks]
 
-# %% ../../nbs/13_della.ipynb #b87b1756
+# %% ../../nbs/13_della.ipynb #ea5da457
 DELLA_ARMS: dict[str, tuple[str, dict, str]] = {   # label -> (Table-1 method, variant settings, λ grid)
     **{m: (m, {}, "shared") for m in DELLA_METHODS},
     "DARE (no rescale)": ("DARE", dict(rescale=False), "scaled"),
@@ -140,7 +140,7 @@ def _pick(grid: pd.DataFrame, by_p: bool = False, lam_max: float | None = None) 
     m = grid.groupby(["p", "lam"])["avg"].mean().reset_index()
     return m.loc[m.groupby("p")["avg"].idxmax()] if by_p else m.loc[[m["avg"].idxmax()]]
 
-# %% ../../nbs/13_della.ipynb #f9d5ef96
+# %% ../../nbs/13_della.ipynb #4c310a38
 PAPER_TABLE1 = pd.DataFrame(  # DELLA paper, Table 1: average of AlpacaEval, GSM8K, MBPP (Llama-2-13B experts)
     {"TA+elect": [69.9, 36.7, 39.4, 40.1], "TIES": [72.2, 43.5, 43.4, 57.2], "DARE": [72.3, 56.1, 41.0, 56.5],
      "DELLA": [72.9, 57.5, 42.4, 57.9]}, index=["LM+Math", "LM+Code", "Math+Code", "LM+Math+Code"])
@@ -205,7 +205,7 @@ def _della_runs(S: DellaSetup, cfg: dict, progress: bool, merges: Sequence | Non
     cat = lambda frames: pd.concat(frames, ignore_index=True)
     return dict(val=cat(val), test=cat(test), sweep_runs=cat(sweep), lam_runs=cat(lam_runs), experts=experts)
 
-# %% ../../nbs/13_della.ipynb #0e714acb
+# %% ../../nbs/13_della.ipynb #7d5e4a94
 def _fmt(x: pd.Series) -> str:
     return f"{100 * x.mean():.1f}" + (f" ± {100 * x.std(ddof=0):.1f}" if len(x) > 1 else "")
 
@@ -261,9 +261,13 @@ def _save_csv(df: pd.DataFrame, path: Path) -> Path:
         df.to_csv(f, index=False)
     return path
 
-# %% ../../nbs/13_della.ipynb #8c2d5af7
+# %% ../../nbs/13_della.ipynb #feaefb50
 def _ordinal(i: int) -> str:
     return ["first", "second", "third", "fourth", "fifth"][i]
+
+def _pts(x: float) -> str:
+    "A signed difference in points, one decimal, without a negative zero."
+    return f"{round(x, 1) + 0.0:+.1f}"
 
 def della_verdict(res: dict) -> str:
     "The verdict in Markdown, every number and every comparison read from the tables `reproduce_della` returns."
@@ -292,17 +296,18 @@ def della_verdict(res: dict) -> str:
     out.append(f"Random drops {'do' if beats else 'do not'} beat not dropping on average: DARE {ours['DARE']:.1f} "
                f"and DELLA {ours['DELLA']:.1f} against {ours['TA+elect']:.1f} for TA with election (same election "
                f"and fuse, no drop). DELLA is ahead of it in {int((lead > 0).sum())} of {len(lead)} merges, by "
-               f"{lead.min():+.1f} to {lead.max():+.1f} points.")
+               f"{_pts(lead.min())} to {_pts(lead.max())} points.")
     el = ours["TA+elect"] - ours["TA"]
     lam = res["lam"]
-    bullets = [f"**Election {'helps' if el > 0 else 'does not help'}**: TA with election is {el:+.1f} points against "
+    bullets = [f"**Election {'helps' if el > 0 else 'does not help'}**: TA with election is {_pts(el)} points against "
                f"plain TA, and the best λ of the λ sweep moves from {lam['TA'].idxmax()} to "
                f"{lam['TA+elect'].idxmax()}."]
     dr = res["droprate"]
     diff = dr["DELLA"] - dr["DARE"]
     bullets.append(f"**Magnitude-aware against uniform sampling**: DELLA is ahead of DARE at {int((diff > 0).sum())} "
-                   f"of {len(diff)} drop rates; the gap is {diff.iloc[0]:+.1f} points at p = {diff.index[0]} and "
-                   f"{diff.iloc[-1]:+.1f} at p = {diff.index[-1]} (largest {diff.max():+.1f}, at p = {diff.idxmax()}). "
+                   f"of {len(diff)} drop rates; the gap is {_pts(diff.iloc[0])} points at p = {diff.index[0]} and "
+                   f"{_pts(diff.iloc[-1])} at p = {diff.index[-1]} (largest {_pts(diff.max())}, at "
+                   f"p = {diff.idxmax()}). "
                    f"The best drop rates: TIES {dr['TIES'].idxmax()}, DARE {dr['DARE'].idxmax()}, "
                    f"DELLA {dr['DELLA'].idxmax()} (the paper's: about 0.5 to 0.7).")
     r = res["rescale"]
@@ -312,25 +317,27 @@ def della_verdict(res: dict) -> str:
     della_d = r["DELLA"] - r["DELLA (no rescale)"]
     bullets.append(f"**Rescaling, each arm at its own best λ**: DARE without rescaling stays within {dare_eq:.1f} "
                    f"points of DARE at every drop rate (the equivalence above: λ absorbs the factor 1/density), "
-                   f"while rescaling DELLA by its per-entry 1/q is worth {della_d.iloc[-1]:+.1f} points at p = {last} "
-                   f"({della_d.min():+.1f} to {della_d.max():+.1f} over the drop rates). With λ capped at the shared "
+                   f"and rescaling DELLA by its per-entry 1/q changes its score by {_pts(della_d.iloc[-1])} points at "
+                   f"p = {last} ({_pts(della_d.min())} to {_pts(della_d.max())} over the drop rates). "
+                   f"With λ capped at the shared "
                    f"grid instead, the no-rescale arms score {r[cap[0]].iloc[-1]:.1f} (DARE) and "
                    f"{r[cap[1]].iloc[-1]:.1f} (DELLA) at p = {last}, against {r['DARE'].iloc[-1]:.1f} and "
                    f"{r['DELLA'].iloc[-1]:.1f} with rescaling: that gap measures the λ grid, not rescaling.")
     rw = res["rowwise"]
     rd = rw["DELLA"] - rw["DELLA (tensor-wise)"]
     bullets.append(f"**Row-wise against tensor-wise ranking**: row-wise is ahead at {int((rd > 0).sum())} of {len(rd)} "
-                   f"drop rates, by {rd.min():+.1f} to {rd.max():+.1f} points (the paper reports about one point).")
+                   f"drop rates, by {_pts(rd.min())} to {_pts(rd.max())} points (the paper reports about one point).")
     lo, hi = res["tv_ratio"]
     bullets.append(f"**Our experts' task vectors are large**: {100 * lo:.0f} to {100 * hi:.0f}% of the base weights' "
                    f"norm per hidden layer. DARE and DELLA rest on task vectors being small and redundant, as for "
-                   f"fine-tuned LLMs, so that most entries can be dropped and the rest rescaled; here "
-                   + ("random drops still beat not dropping." if beats else
-                      "random drops add variance instead of removing redundancy.")
-                   + (" Keeping only the largest entries (TIES) is what helps most." if oo[0] == "TIES" else ""))
+                   f"fine-tuned LLMs, so that most entries can be dropped and the rest rescaled. Here "
+                   + (f"the best random drop gains {_pts(max(ours['DARE'], ours['DELLA']) - ours['TA+elect'])} points "
+                      f"over not dropping, at the smallest drop rates" if beats else
+                      "random drops add variance instead of removing redundancy")
+                   + (", and keeping only the largest entries (TIES) helps most." if oo[0] == "TIES" else "."))
     return "\n\n".join(out) + "\n\n" + "\n".join(f"- {b}" for b in bullets) + "\n"
 
-# %% ../../nbs/13_della.ipynb #a93426a3
+# %% ../../nbs/13_della.ipynb #bd5ccee7
 DELLA_TABLES = {  # result key -> (file name in figures/, number format)
     "table1": ("della_table1", ".1f"), "picks": ("della_table1_picks", ".1f"), "vs_paper": ("della_vs_paper", ".1f"),
     "droprate": ("della_droprate", ".1f"), "rescale": ("della_rescale", ".1f"),
@@ -365,7 +372,7 @@ def reproduce_della(quick: bool = False, out_dir: str | os.PathLike | None = Non
     finally:
         torch.set_num_threads(threads)
 
-# %% ../../nbs/13_della.ipynb #021b81db
+# %% ../../nbs/13_della.ipynb #b6099c76
 def _curves(ax, sweep: pd.DataFrame, methods: Sequence[str], title: str) -> None:
     "Test accuracy against the drop rate, one line per arm (error bars: spread over seeds)."
     styles = {"no rescale, λ": ":", "no rescale": "--", "tensor": "--"}
@@ -398,10 +405,11 @@ def _della_figures(S: DellaSetup, res: dict, out: Path) -> dict:
         axs[2].plot(lam.index, lam[c], marker="o", ms=3, label=c, ls=":" if "λ ≤" in c else "-")
     axs[2].set_yscale("log")
     axs[2].set_xlabel("drop rate p")
-    axs[2].set_ylabel("λ picked on val (mean of the 4 merges)")
+    axs[2].set_ylabel("best λ on val, mean of the 4 merges")
     axs[2].set_title("each arm's best λ", fontsize=10)
     axs[2].legend(fontsize=6)
     axs[2].grid(alpha=0.3)
+    fig.tight_layout()
     figs["rescale"] = fig
     fig, ax = plt.subplots(figsize=(5, 3.6))
     for m in DELLA_METHODS:
