@@ -15,8 +15,8 @@ import torch
 from .io import MergeError, atomic_write
 
 # %% auto #0
-__all__ = ['FASHION_MNIST_FILES', 'FASHION_MNIST_URL', 'SYSTEM_FASHION_MNIST', 'FASHION_MNIST_CLASSES', 'DATASETS', 'SPLITS',
-           'VAL_SIZE', 'VAL_SEED', 'TRANSFORMS', 'DataError', 'data_dir', 'sha256_file', 'fashion_mnist_file',
+__all__ = ['FASHION_MNIST_FILES', 'FASHION_MNIST_URL', 'SYSTEM_FASHION_MNIST', 'FASHION_MNIST_CLASSES', 'DATASETS',
+           'SPLITS', 'VAL_SIZE', 'VAL_SEED', 'TRANSFORMS', 'DataError', 'data_dir', 'sha256_file', 'fashion_mnist_file',
            'read_idx', 'n_classes', 'val_indices', 'load_images', 'class_splits', 'task_indices', 'batches',
            'calibration_data', 'transform_images']
 

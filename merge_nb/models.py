@@ -18,9 +18,9 @@ from .io import MergeError, CheckpointError, atomic_path
 from .data import load_images, TRANSFORMS, transform_images
 
 # %% auto #0
-__all__ = ['VGG_CONFIGS', 'ARCHITECTURES', 'ModelError', 'class_vectors', 'ClassEmbeddingHead', 'make_head', 'MLP', 'BasicBlock',
-           'ResNet', 'VGG', 'Attention', 'TransformerBlock', 'ViT', 'TransformedMLP', 'build_model', 'default_device',
-           'augment', 'lr_at', 'train', 'predict', 'scores', 'evaluate']
+__all__ = ['VGG_CONFIGS', 'ARCHITECTURES', 'ModelError', 'class_vectors', 'ClassEmbeddingHead', 'make_head', 'MLP',
+           'BasicBlock', 'ResNet', 'VGG', 'Attention', 'TransformerBlock', 'ViT', 'TransformedMLP', 'build_model',
+           'default_device', 'augment', 'lr_at', 'train', 'predict', 'scores', 'evaluate']
 
 # %% ../nbs/01_models.ipynb #593e3960
 class ModelError(MergeError):

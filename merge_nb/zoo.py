@@ -19,10 +19,10 @@ from .data import data_dir, sha256_file, load_images, class_splits, task_indices
 from .models import build_model, class_vectors, train, scores, predict, default_device
 
 # %% auto #0
-__all__ = ['RESNET_SCHEDULE', 'MLP_SCHEDULE', 'VIT_SCHEDULE', 'DELLA_GROUP', 'DELLA_TASKS', 'DELLA_ARCH', 'DELLA_BASE_SCHEDULE',
-           'DELLA_EXPERT_SCHEDULE', 'RECIPES', 'TRAINERS', 'Recipe', 'ZooError', 'zoo_dir', 'zoo_names', 'recipe',
-           'build', 'read_manifest', 'recipe_fields', 'is_stale', 'training_checkpoint', 'task_accuracy',
-           'train_zoo_model', 'load_model', 'load_models', 'tasks_of', 'zoo_table']
+__all__ = ['RESNET_SCHEDULE', 'MLP_SCHEDULE', 'VIT_SCHEDULE', 'DELLA_GROUP', 'DELLA_TASKS', 'DELLA_ARCH',
+           'DELLA_BASE_SCHEDULE', 'DELLA_EXPERT_SCHEDULE', 'RECIPES', 'TRAINERS', 'Recipe', 'ZooError', 'zoo_dir',
+           'zoo_names', 'recipe', 'build', 'read_manifest', 'recipe_fields', 'is_stale', 'training_checkpoint',
+           'task_accuracy', 'train_zoo_model', 'load_model', 'load_models', 'tasks_of', 'zoo_table']
 
 # %% ../nbs/02_zoo.ipynb #b58d01cf
 @dataclass(frozen=True)
