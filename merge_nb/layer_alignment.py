@@ -19,9 +19,9 @@ from .similarity import SimilarityError, block_cka, blocks_by_stage, model_group
 from .merge import Alignment, align, check_data, load_resized, merge_models, zip_matcher
 
 # %% auto #0
-__all__ = ['SEGMENT_SCORES', 'MAPPERS', 'IDENTITY_RULES', 'LayerAlignError', 'map_score', 'dp_map', 'layer_map', 'block_io',
-           'model_stages', 'block_segments', 'identity_block', 'DepthAlignment', 'depth_alignment', 'pad_model',
-           'pad_models', 'abstaining', 'layer_align']
+__all__ = ['SEGMENT_SCORES', 'MAPPERS', 'IDENTITY_RULES', 'LayerAlignError', 'map_score', 'dp_map', 'layer_map',
+           'block_io', 'model_stages', 'block_segments', 'identity_block', 'DepthAlignment', 'depth_alignment',
+           'pad_model', 'pad_models', 'abstaining', 'layer_align']
 
 # %% ../nbs/10_layer_alignment.ipynb #7d3dd3c4
 class LayerAlignError(MergeError):
