@@ -16,8 +16,9 @@ from .io import MergeError
 from .units import UnitGroup, eval_mode, feature_extractor, tensor_axes, unit_groups
 
 # %% auto #0
-__all__ = ['SimilarityError', 'fit_groups', 'model_groups', 'Stats', 'activation_stats', 'similarity_matrix', 'WeightSpace',
-           'weight_similarity', 'MinibatchCKA', 'linear_cka', 'blocks_by_stage', 'model_blocks', 'block_cka']
+__all__ = ['SimilarityError', 'fit_groups', 'model_groups', 'Stats', 'activation_stats', 'similarity_matrix',
+           'WeightSpace', 'weight_similarity', 'MinibatchCKA', 'linear_cka', 'blocks_by_stage', 'model_blocks',
+           'block_cka']
 
 # %% ../nbs/04_similarity.ipynb #dbbb463b
 class SimilarityError(MergeError):
