@@ -169,9 +169,12 @@ def _transform(t: torch.Tensor, dims: dict, i: int, matches: dict[str, Match]) -
 
 
 def _merged_state(
-    models: Sequence[nn.Module], matches: dict[str, Match], per_model: list[list[UnitGroup]]
+    models: Sequence[nn.Module],
+    matches: dict[str, Match],
+    per_model: list[list[UnitGroup]],
+    keys: set[str] | None = None,
 ) -> dict[str, torch.Tensor]:
-    "The merged tensors, given each model's (fitted) groups."
+    "The merged tensors (only `keys`, if given), given each model's (fitted) groups."
     unknown = set(matches) - {g.name for g in per_model[0]}
     if unknown:
         raise MergeError(f"matches for unknown groups: {sorted(unknown)[:5]}")
@@ -183,6 +186,8 @@ def _merged_state(
     sds, N = [m.state_dict() for m in models], len(models)
     out = {}
     for key, t0 in sds[0].items():
+        if keys is not None and key not in keys:
+            continue
         if not t0.is_floating_point():
             out[key] = t0.clone()
             continue
@@ -311,10 +316,9 @@ def merge_models(
     "A new model from N models and an `Alignment` (with a stop point: a merged trunk, N tails); norms reset on `data`."
     models = check_models(models, same_shapes=False)
     per_model = model_groups(models, alignment.groups)
-    merged = load_resized(
-        _template(models, per_model, alignment.matches), _merged_state(models, alignment.matches, per_model)
-    )
-    stop = alignment.stop_after
+    template, stop = _template(models, per_model, alignment.matches), alignment.stop_after
+    keys = None if stop is None else set(split_at_stage(template, stop)[0].state_dict())  # a trunk: its tensors only
+    merged = load_resized(template, _merged_state(models, alignment.matches, per_model, keys))
     if stop is None:
         return _finish(merged, data, reset)
     trunk, _, cut = split_at_stage(merged, stop)
