@@ -6,7 +6,7 @@ __all__ = ['HETERO_GRID', 'HETERO_ZOO', 'HETERO_QUICK', 'HETERO_NAMES', 'quick_m
            'original_logits', 'originals_row', 'hetero_runs', 'hetero_table', 'hetero_summary', 'hetero_verdicts',
            'reproduce_hetero']
 
-# %% ../../nbs/11_neuron_zipping.ipynb #49c674fe
+# %% ../../nbs/11_neuron_zipping.ipynb #5bd2f3ba
 import copy
 import dataclasses
 import math
@@ -30,7 +30,7 @@ from ..similarity import activation_stats
 from ..units import unit_groups
 from ..zoo import Recipe, build, load_models, tasks_of
 
-# %% ../../nbs/11_neuron_zipping.ipynb #3c872f27
+# %% ../../nbs/11_neuron_zipping.ipynb #5b7c7271
 HETERO_GRID = ((0.5, 1.0), (0.3, 0.125))  # (alpha, beta): the authors' default, and ZipIt!'s
 HETERO_ZOO = {"S": "resnet20x1-fmnist5+5", "D": "resnet32x1-fmnist5+5", "W": "resnet20x2-fmnist5+5"}
 HETERO_QUICK = {"S": dict(depth=3, width=0.25), "D": dict(depth=5, width=0.25), "W": dict(depth=3, width=0.5)}
@@ -74,7 +74,7 @@ def hetero_plan(stops: list[str]) -> list[dict]:
         rows.append(dict(exp="sweep", method=f"stop after {stop}", a="S", b="S", stop=stop))
     return rows
 
-# %% ../../nbs/11_neuron_zipping.ipynb #4c8b0b4d
+# %% ../../nbs/11_neuron_zipping.ipynb #78e364e3
 def _prepare(models: list[nn.Module], cal: list[torch.Tensor], row: dict) -> dict:
     "Depth alignment and activation statistics of a pair (padded models when depths differ), shared by the grid."
     if "mode" in row:
@@ -136,7 +136,7 @@ def originals_row(logits: list[pd.DataFrame], tasks, test) -> pd.DataFrame:
     rows = {"model A": a, "model B": b, "ensemble": (a + b) / 2}
     return pd.DataFrame.from_dict({k: scores(v, test[1], tasks) for k, v in rows.items()}, orient="index")
 
-# %% ../../nbs/11_neuron_zipping.ipynb #618c55f2
+# %% ../../nbs/11_neuron_zipping.ipynb #3cb5dba0
 def _pair(row: dict, names: dict) -> str:
     return f"A={names[row['a']]}, B={names[row['b']]}"
 
@@ -176,7 +176,7 @@ def hetero_runs(quick: bool, split: int = 0, progress: bool = True, refresh: boo
     runs = pd.concat(runs, ignore_index=True).assign(split=split)
     return runs, pd.concat(grids, ignore_index=True), models, tasks, cal
 
-# %% ../../nbs/11_neuron_zipping.ipynb #c0521fe3
+# %% ../../nbs/11_neuron_zipping.ipynb #63f07c58
 def hetero_table(runs: pd.DataFrame) -> pd.DataFrame:
     "Joint and per-task test accuracy (%) of every merge and original, by experiment and pair."
     cols = ["exp", "pair", "method"]
@@ -207,10 +207,9 @@ def hetero_verdicts(runs: pd.DataFrame, close: float = 3.0) -> tuple[pd.DataFram
     j = runs.groupby(["exp", "method", "a", "b"]).joint.mean() * 100
     homo = {k: j[("homogeneous", "zip", k, k)] for k in "SDW"}
     depth = j["depth"].groupby(level=0).mean()
-    best_depth = depth.drop("sma, no abstention", errors="ignore").idxmax()
     rows = [
-        ("depth", f"{best_depth} (best alignment)", depth[best_depth], (homo["S"] + homo["D"]) / 2, "S+S, D+D"),
         ("depth", "sma", depth["sma"], (homo["S"] + homo["D"]) / 2, "S+S, D+D"),
+        ("depth", "lma", depth["lma"], (homo["S"] + homo["D"]) / 2, "S+S, D+D"),
         ("width", "elastic zip", j["width"].mean(), (homo["S"] + homo["W"]) / 2, "S+S, W+W"),
         ("depth+width", "sma + elastic zip", j["depth+width"].mean(), (homo["D"] + homo["W"]) / 2, "D+D, W+W"),
     ]
@@ -225,7 +224,7 @@ def hetero_verdicts(runs: pd.DataFrame, close: float = 3.0) -> tuple[pd.DataFram
     ]
     return t, lines
 
-# %% ../../nbs/11_neuron_zipping.ipynb #d0b0b842
+# %% ../../nbs/11_neuron_zipping.ipynb #bb6933a0
 def _plot_cka(models: dict, cal) -> dict:
     "Per-segment CKA of D (rows) vs S (columns) with SMA's and LMA's maps (`DepthAlignment.plot`), one figure each."
     da = depth_alignment([models["D"][0], models["S"][1]], cal, mode="sma")
@@ -283,7 +282,7 @@ def _plot_sweep(runs: pd.DataFrame, names: dict, stops: list[str]):
     fig.tight_layout()
     return fig
 
-# %% ../../nbs/11_neuron_zipping.ipynb #5d31c1d3
+# %% ../../nbs/11_neuron_zipping.ipynb #351ee286
 def reproduce_hetero(quick: bool = False, out_dir: str | Path | None = None, progress: bool = True) -> dict:
     "Heterogeneous merging (depth, width, both, partial zips) on Fashion-MNIST 5+5, split 0: tables and figures."
     import matplotlib.pyplot as plt
