@@ -9,10 +9,14 @@ __all__ = ['REPRODUCTIONS']
 from typing import Callable
 
 from .della import reproduce_della
+from .hetero import reproduce_hetero
+from .pleas import reproduce_pleas
 from .zipit import reproduce_zipit
 
 # %% ../../nbs/20_reproduce.ipynb #fabd57f7
 REPRODUCTIONS: dict[str, Callable[..., dict]] = {
     "zipit": reproduce_zipit,
+    "hetero": reproduce_hetero,
     "della": reproduce_della,
+    "pleas": reproduce_pleas,
 }
