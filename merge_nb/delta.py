@@ -338,6 +338,13 @@ def _module_buffers(inputs: Sequence) -> set[str] | None:
             return {n for n, _ in x.named_buffers()}
     return None
 
+def _check_out(out: Path, sources: Sequence[Source]) -> None:
+    "Refuse an output path that is one of the inputs' files: the merge would overwrite what it reads."
+    target = out.resolve()
+    for s in sources:
+        if target in s.files:
+            raise DeltaError(f"out={out} is an input ({s.label}): the merge would overwrite it; choose another path")
+
 def merge_deltas(base, experts: Sequence, drop: str = "none", elect: str = "none", fuse: str = "sum",
                  lam: float = 1.0, seed: int = 0, density: float = 1.0, eps: float = 0.0, scope: str | None = None,
                  rescale: bool = True, out: str | os.PathLike | None = None, dtype: torch.dtype | None = None,
@@ -351,6 +358,8 @@ def merge_deltas(base, experts: Sequence, drop: str = "none", elect: str = "none
     src = Source(base, "the base")
     exps = [Source(e, f"expert {i}") for i, e in enumerate(experts)]
     _check_inputs(src, exps)
+    if out is not None:
+        _check_out(Path(out), [src, *exps])
     names = src.names
     bufs = _module_buffers([base, *experts])
     buffer = {n: is_buffer(n, src.meta[n][0], bufs) for n in names}

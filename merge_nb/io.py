@@ -62,6 +62,11 @@ def _fsync_dir(folder: Path) -> None:
     finally:
         os.close(fd)
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     "Yield a temporary path beside `path`; on success it replaces `path` (fsynced), on error it is deleted."
@@ -70,6 +75,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     clean_stale_temporaries(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
     os.close(fd)
+    os.chmod(tmp, 0o666 & ~_umask())
     try:
         yield Path(tmp)
         with open(tmp, "rb+") as f:
