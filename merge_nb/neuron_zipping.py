@@ -4,8 +4,6 @@
 
 # %% ../nbs/11_neuron_zipping.ipynb #01f68871
 from __future__ import annotations
-import copy
-import dataclasses
 import math
 from typing import Iterable, Sequence
 
@@ -14,23 +12,17 @@ import torch.nn as nn
 
 from .io import MergeError
 from .units import UnitGroup, unit_groups
-from .similarity import model_groups
 from .matching import Match
 from merge_nb.merge import (
-    Alignment,
-    PartialMerge,
     align,
-    check_data,
     load_resized,
     merge_models,
     merged_state_dict,
-    reset_norm_stats,
-    split_at_stage,
     zip_matcher,
 )
 
 # %% auto #0
-__all__ = ['ElasticZipError', 'widen', 'merge_elastic', 'elastic_zip']
+__all__ = ['ElasticZipError', 'widen', 'elastic_zip']
 
 # %% ../nbs/11_neuron_zipping.ipynb #ba6b9133
 class ElasticZipError(MergeError):
@@ -49,45 +41,6 @@ def widen(model: nn.Module, factor: int = 2, groups: Sequence[UnitGroup] | None 
     return load_resized(model, merged_state_dict([model], matches, groups))
 
 # %% ../nbs/11_neuron_zipping.ipynb #7ada5398
-def _equal_widths(per_model: list[list[UnitGroup]]) -> bool:
-    return all(len({gs[k].size for gs in per_model}) == 1 for k in range(len(per_model[0])))
-
-
-def merge_elastic(
-    models: Sequence[nn.Module], alignment: Alignment, data: Iterable[torch.Tensor] | None = None, *, reset: bool = True
-) -> nn.Module:
-    "`merge.merge_models`, also for partial zips of unequal widths: the trunk merged, each model keeps its tail."
-    models = list(models)
-    per_model = model_groups(models, alignment.groups)
-    stop = alignment.stop_after
-    if stop is None or _equal_widths(per_model):
-        return merge_models(models, alignment, data, reset=reset)
-    splits = [split_at_stage(m, stop) for m in models]
-    trunks = [s[0] for s in splits]
-    keys = set(trunks[0].state_dict())
-    names = set(alignment.matches)
-    groups = [
-        dataclasses.replace(g, axes=[a for a in g.axes if a.key in keys]) for g in alignment.groups if g.name in names
-    ]
-    state = merged_state_dict(trunks, alignment.matches, groups)
-    n_out = {k: mt.n_out for k, mt in alignment.matches.items()}
-    fits = [t for t, gs in zip(trunks, per_model) if all(g.size == n_out.get(g.name, g.size) for g in gs)]
-    if not fits:
-        raise ElasticZipError("no model has the merged widths in its trunk; pass the wider model among the models")
-    trunk = load_resized(fits[0], state)
-    cut = splits[0][2]
-    cut_group = [g for g in alignment.groups if any(s.node == cut for s in g.sites)]
-    if len(cut_group) != 1 or cut_group[0].name not in names:
-        raise ElasticZipError(f"the tensor leaving {stop!r} ({cut}) is not the site of one matched group")
-    g = cut_group[0]
-    dim = next(s.dim for s in g.sites if s.node == cut)
-    tails = [copy.deepcopy(s[1]) for s in splits]
-    merged = PartialMerge(trunk, tails, alignment.matches[g.name].unmerge, dim)
-    if data is not None and reset:
-        reset_norm_stats(merged, check_data(data))
-    return merged.eval()
-
-
 def elastic_zip(
     models: Sequence[nn.Module],
     data: Iterable[torch.Tensor] | None = None,
@@ -103,4 +56,4 @@ def elastic_zip(
     models = list(models)
     groups = list(groups) if groups is not None else unit_groups(models[0])
     alignment = align(models, data, zip_matcher(alpha, beta), groups=groups, stop_after=stop_after, stats=stats)
-    return merge_elastic(models, alignment, data, reset=reset)
+    return merge_models(models, alignment, data, reset=reset)

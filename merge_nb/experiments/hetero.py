@@ -25,7 +25,7 @@ from ..layer_alignment import MAPPERS, depth_alignment, layer_align, layer_map, 
 from ..matching import ZipExhaustedError
 from ..merge import reset_norm_stats
 from ..models import predict, scores, train
-from ..neuron_zipping import elastic_zip, merge_elastic
+from ..neuron_zipping import elastic_zip
 from ..similarity import activation_stats
 from ..units import unit_groups
 from ..zoo import Recipe, build, load_models, tasks_of
@@ -90,7 +90,7 @@ def _merge(models, cal, row: dict, prep: dict, alpha: float, beta: float) -> nn.
     kw = dict(alpha=alpha, beta=beta, groups=prep["groups"], stop_after=row.get("stop"), stats=prep["stats"])
     if "mode" in row:
         return layer_align(
-            models, cal, depth=prep["depth"], abstain=row.get("abstain", True), merger=merge_elastic, **kw
+            models, cal, depth=prep["depth"], abstain=row.get("abstain", True), **kw
         )
     return elastic_zip(models, cal, **kw)
 
