@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_della.ipynb #b9ffe092
 from __future__ import annotations
-import hashlib, json, math, os
+import hashlib, inspect, json, math, os
 from dataclasses import dataclass, asdict
 from pathlib import Path
 from typing import Callable, Collection, Iterable, Mapping, Sequence
@@ -16,11 +16,11 @@ from tqdm import tqdm
 from .io import MergeError, Source, save_streaming
 
 # %% auto #0
-__all__ = ['BUFFER_SUFFIXES', 'DROPS', 'ELECTS', 'FUSES', 'PRESETS', 'MERGE_CONFIG_KEYS', 'MERGE_PARAMETERS', 'DTYPES',
-           'DeltaError', 'is_buffer', 'merge_buffer', 'task_vector', 'rand15', 'kth_largest_abs', 'drop_topk',
-           'drop_random', 'magprune_probs', 'drop_magprune', 'elect_sign', 'fuse_deltas', 'DeltaSpec', 'tensor_seed',
-           'merge_deltas', 'preset', 'merge_preset', 'task_arithmetic', 'ties', 'dare', 'della', 'read_merge_config',
-           'merge_settings', 'merge_config']
+__all__ = ['BUFFER_SUFFIXES', 'DROPS', 'ELECTS', 'FUSES', 'PRESETS', 'task_arithmetic', 'ties', 'dare', 'della',
+           'MERGE_CONFIG_KEYS', 'MERGE_PARAMETERS', 'DTYPES', 'DeltaError', 'is_buffer', 'merge_buffer', 'task_vector',
+           'rand15', 'kth_largest_abs', 'drop_topk', 'drop_random', 'magprune_probs', 'drop_magprune', 'elect_sign',
+           'fuse_deltas', 'DeltaSpec', 'tensor_seed', 'merge_deltas', 'preset', 'merge_preset', 'preset_function',
+           'read_merge_config', 'merge_settings', 'merge_config']
 
 # %% ../nbs/13_della.ipynb #3bdfc029
 class DeltaError(MergeError):
@@ -410,21 +410,26 @@ def merge_preset(name: str, base, experts: Sequence, **kw) -> dict[str, torch.Te
     "`merge_deltas` with the settings of preset `name`; keywords override them or pass through (`seed`, `out`, ...)."
     return merge_deltas(base, experts, **preset(name, **kw))
 
-def task_arithmetic(base, experts: Sequence, **kw) -> dict[str, torch.Tensor] | Path:
-    "Task arithmetic, `base + lam * sum(expert - base)`: `merge_preset('task_arithmetic', ...)`."
-    return merge_preset("task_arithmetic", base, experts, **kw)
+def preset_function(name: str, public: str, doc: str) -> Callable[..., dict[str, torch.Tensor] | Path]:
+    "A function `public(base, experts, ...)` running preset `name`, whose signature shows the preset's defaults."
+    def fn(base, experts: Sequence, **kw) -> dict[str, torch.Tensor] | Path:
+        return merge_preset(name, base, experts, **kw)
+    fixed = set(PRESETS[name]) - {"density", "eps"}
+    params = [p.replace(default=PRESETS[name].get(p.name, p.default), kind=inspect.Parameter.KEYWORD_ONLY)
+              if p.kind is not inspect.Parameter.POSITIONAL_OR_KEYWORD or p.name not in ("base", "experts") else p
+              for p in inspect.signature(merge_deltas).parameters.values() if p.name not in fixed]
+    fn.__signature__ = inspect.Signature(params, return_annotation=inspect.signature(merge_deltas).return_annotation)
+    fn.__name__ = fn.__qualname__ = public
+    fn.__doc__ = doc
+    return fn
 
-def ties(base, experts: Sequence, **kw) -> dict[str, torch.Tensor] | Path:
-    "TIES, TopK drop, sign election, disjoint mean: `merge_preset('ties', ...)`."
-    return merge_preset("ties", base, experts, **kw)
+task_arithmetic = preset_function("task_arithmetic", "task_arithmetic",
+                                  "Task arithmetic, `base + lam * sum(expert - base)`.")
+ties = preset_function("ties", "ties", "TIES: TopK drop, sign election, disjoint mean.")
+dare = preset_function("dare_linear", "dare", "DARE on task arithmetic: random drop rescaled by 1/density, sum.")
+della = preset_function("della", "della",
+                        "DELLA: MAGPRUNE (full window `eps` = 2 x mergekit's epsilon), election, disjoint mean.")
 
-def dare(base, experts: Sequence, **kw) -> dict[str, torch.Tensor] | Path:
-    "DARE on task arithmetic, random drop rescaled by 1/density, sum: `merge_preset('dare_linear', ...)`."
-    return merge_preset("dare_linear", base, experts, **kw)
-
-def della(base, experts: Sequence, **kw) -> dict[str, torch.Tensor] | Path:
-    "DELLA, MAGPRUNE (full window `eps` = 2 x mergekit's epsilon), election, disjoint mean: `merge_preset('della')`."
-    return merge_preset("della", base, experts, **kw)
 
 # %% ../nbs/13_della.ipynb #b5551f35
 MERGE_CONFIG_KEYS = {
