@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #3515313c
 from __future__ import annotations
-import gzip, hashlib, os, shutil, urllib.request
+import gzip, hashlib, numbers, os, shutil, urllib.request
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -173,8 +173,15 @@ def load_images(name: str = "fashion_mnist", split: str = "train") -> tuple[torc
     return (x.float().div_(255) - mean) / std, y
 
 # %% ../nbs/00_data.ipynb #3ab00af5
+def _count(v, what: str, least: int = 1) -> int:
+    "`v` as an int >= `least` (numpy integers accepted), or a `DataError` naming `what`."
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < least:
+        raise DataError(f"{what} must be an integer >= {least}, got {v!r}")
+    return int(v)
+
 def class_splits(n_classes: int, n_tasks: int, seed: int) -> list[list[int]]:
     "Disjoint, seeded class subsets covering all `n_classes` classes, one per task."
+    n_classes, n_tasks, seed = _count(n_classes, "n_classes"), _count(n_tasks, "n_tasks"), _count(seed, "seed", 0)
     if not 1 <= n_tasks <= n_classes:
         raise DataError(f"n_tasks must be in [1, {n_classes}], got {n_tasks}")
     perm = torch.randperm(n_classes, generator=torch.Generator().manual_seed(seed))
@@ -206,10 +213,17 @@ def batches(*tensors: torch.Tensor, batch_size: int = 256, shuffle: bool = False
 def calibration_data(name: str = "fashion_mnist", n: int = 2048, classes: Sequence[int] | None = None,
                      split: str = "train", batch_size: int = 256, seed: int = 0) -> list[torch.Tensor]:
     "A seeded sample of `n` input batches (no labels), e.g. for activation statistics."
+    n, batch_size, seed = _count(n, "n"), _count(batch_size, "batch_size"), _count(seed, "seed", 0)
     x, y = load_images(name, split)
+    if classes is not None:
+        bad = sorted(set(map(int, classes)) - set(range(n_classes(name))))
+        if bad or not len(classes):
+            raise DataError(f"classes must be a non-empty list of {name} classes in [0, {n_classes(name)}), "
+                            f"got {list(classes)}")
     idx = task_indices(y, classes) if classes is not None else torch.arange(len(y))
     pick = idx[torch.randperm(len(idx), generator=torch.Generator().manual_seed(seed))[:n]]
     return list(x[pick].split(batch_size))
+
 
 # %% ../nbs/00_data.ipynb #63eb0d09
 TRANSFORMS = ("none", "rot90", "invert", "vflip")

@@ -115,14 +115,17 @@ _ST_DTYPES = {"F64": torch.float64, "F32": torch.float32, "F16": torch.float16, 
               "BOOL": torch.bool}
 _ST_NAMES = {v: k for k, v in _ST_DTYPES.items()}
 PICKLED_SUFFIXES = {".bin", ".pt", ".pth", ".ckpt", ".pkl"}
+_PICKLE_MAGIC = (b"PK\x03\x04", b"\x80\x02", b"\x80\x04")   # torch.save's zip archive, legacy pickles
 
 def convert_hint(p: Path) -> str:
     "How to convert a pickled checkpoint to safetensors once (the message of the refusal)."
+    same = p.suffix == ".safetensors"          # a renamed pickle: convert to a new name, keep the original
+    dest = p.with_name(p.stem + "-converted.safetensors") if same else p.with_suffix(".safetensors")
     return (f"{p} is a pickled checkpoint; merge_nb reads safetensors only. Convert it once with:\n"
             f"    import torch; from safetensors.torch import save_file\n"
             f"    sd = torch.load({str(p)!r}, map_location='cpu', weights_only=True)\n"
             f"    save_file({{k: v.contiguous().clone() for k, v in sd.items()}}, "
-            f"{str(p.with_suffix('.safetensors'))!r})")
+            f"{str(dest)!r})")
 
 def safetensors_header(path: str | os.PathLike) -> dict:
     "The tensor entries of a safetensors file's JSON header, after checking that the file is whole."
@@ -130,6 +133,8 @@ def safetensors_header(path: str | os.PathLike) -> dict:
     size = path.stat().st_size
     with open(path, "rb") as f:
         head = f.read(8)
+        if head.startswith(_PICKLE_MAGIC):
+            raise CheckpointError(convert_hint(path))
         n = int.from_bytes(head, "little") if len(head) == 8 else -1
         if n < 2 or n > size - 8:
             raise CheckpointError(f"{path} is not a safetensors file (its first 8 bytes do not give a header length "
