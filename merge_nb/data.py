@@ -214,12 +214,12 @@ def calibration_data(name: str = "fashion_mnist", n: int = 2048, classes: Sequen
                      split: str = "train", batch_size: int = 256, seed: int = 0) -> list[torch.Tensor]:
     "A seeded sample of `n` input batches (no labels), e.g. for activation statistics."
     n, batch_size, seed = _count(n, "n"), _count(batch_size, "batch_size"), _count(seed, "seed", 0)
-    x, y = load_images(name, split)
     if classes is not None:
         bad = sorted(set(map(int, classes)) - set(range(n_classes(name))))
         if bad or not len(classes):
             raise DataError(f"classes must be a non-empty list of {name} classes in [0, {n_classes(name)}), "
                             f"got {list(classes)}")
+    x, y = load_images(name, split)
     idx = task_indices(y, classes) if classes is not None else torch.arange(len(y))
     pick = idx[torch.randperm(len(idx), generator=torch.Generator().manual_seed(seed))[:n]]
     return list(x[pick].split(batch_size))

@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_della.ipynb #b9ffe092
 from __future__ import annotations
-import hashlib, inspect, json, math, os
+import hashlib, inspect, json, math, numbers, os
 from dataclasses import dataclass, asdict
 from pathlib import Path
 from typing import Callable, Collection, Iterable, Mapping, Sequence
@@ -51,10 +51,14 @@ def task_vector(base: Mapping[str, torch.Tensor], expert: Mapping[str, torch.Ten
 # %% ../nbs/13_della.ipynb #8a17be13
 _P = 1 << 15   # keep probabilities are multiples of 2**-15
 
+def _is_real(v) -> bool:
+    "Whether `v` is a finite real number: a Python or numpy int or float, not a bool."
+    return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+
 def _check_density(density: float, eps: float = 0.0) -> None:
-    if not (isinstance(density, (int, float)) and math.isfinite(density) and 0 < density <= 1):
+    if not (_is_real(density) and 0 < density <= 1):
         raise DeltaError(f"density must be in (0, 1], got {density!r}")
-    if not (isinstance(eps, (int, float)) and math.isfinite(eps) and eps >= 0):
+    if not (_is_real(eps) and eps >= 0):
         raise DeltaError(f"eps must be a finite number >= 0, got {eps!r}")
     if not (density - eps / 2 > 0 and density + eps / 2 <= 1 + 1e-12):
         raise DeltaError(f"eps (the full window width) must satisfy 0 < density - eps/2 and density + eps/2 <= 1; "
@@ -224,6 +228,9 @@ class DeltaSpec:
     lam: float = 1.0
 
     def __post_init__(self):
+        for f in ("density", "eps", "lam"):       # numpy scalars (np.float32(0.3)) become floats
+            if _is_real(getattr(self, f)):
+                object.__setattr__(self, f, float(getattr(self, f)))
         _one_of("drop", self.drop, DROPS)
         _one_of("elect", self.elect, ELECTS)
         _one_of("fuse", self.fuse, FUSES)
@@ -232,6 +239,7 @@ class DeltaSpec:
         if self.drop == "none" and self.density != 1:
             raise DeltaError(f"density applies to a drop method; drop='none' needs density=1, got {self.density}")
         _check_density(self.density, self.eps)
+        _check_quantum(self.drop, self.density, self.eps)
         ok = _SCOPES.get(self.drop, (None,))
         if self.scope is None:
             object.__setattr__(self, "scope", ok[0])
@@ -239,8 +247,26 @@ class DeltaSpec:
             raise DeltaError(f"scope for drop={self.drop!r} must be one of {ok}, got {self.scope!r}")
         if not isinstance(self.rescale, bool):
             raise DeltaError(f"rescale must be True or False, got {self.rescale!r}")
-        if isinstance(self.lam, bool) or not (isinstance(self.lam, (int, float)) and math.isfinite(self.lam)):
-            raise DeltaError(f"lambda must be a finite number, got {self.lam!r}")
+        if not _is_real(self.lam):
+            raise DeltaError(f"lambda must be a finite number (negative subtracts the task vectors), got {self.lam!r}")
+
+def _check_quantum(drop: str, density: float, eps: float) -> None:
+    "Refuse random drops whose lowest keep probability the 2**-15 grid would move by more than 1%."
+    if drop not in ("random", "magprune"):
+        return
+    q = density - eps / 2 if drop == "magprune" else density
+    r = max(1, round(q * _P)) / _P
+    if abs(r - q) > 0.01 * q:
+        raise DeltaError(f"drop={drop!r} keeps entries with probabilities on a grid of 2**-15; the lowest, {q:.3g}, "
+                         f"would become {r:.3g}. Use a keep probability (density - eps/2) of at least "
+                         f"{50 / _P:.4f}, or drop='topk' for sparser task vectors")
+
+def _check_seed(seed) -> int:
+    "The seed as an int (numpy integers accepted), or a `DeltaError`."
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise DeltaError(f"seed must be an integer (each tensor's random drop is seeded from it), got {seed!r}; "
+                         f"the default is seed=0")
+    return int(seed)
 
 def tensor_seed(seed: int, name: str) -> int:
     "A 63-bit seed for tensor `name`, from a stable hash of (`seed`, `name`)."
@@ -276,7 +302,7 @@ def _merge_tensor(name: str, base: Source, experts: Sequence[Source], spec: Delt
         m = merge_buffer(b, [s.get(name) for s in experts])
         if m.is_floating_point() and not torch.isfinite(m).all():
             raise _finite_error(name, base, experts)
-        return m.to(dtype) if dtype is not None and m.is_floating_point() else m
+        return _check_range(name, m.to(dtype) if dtype is not None and m.is_floating_point() else m)
     wd = _work_dtype(b.dtype)
     bw = b.reshape(-1).to(wd)
     D = torch.empty(len(experts), bw.numel(), dtype=wd)
@@ -292,7 +318,15 @@ def _merge_tensor(name: str, base: Source, experts: Sequence[Source], spec: Delt
         Di = D[:, i:i + _COLS]
         fused = fuse_deltas(Di, elect_sign(Di) if spec.elect == "sign" else None, spec.fuse)
         out[i:i + _COLS] = bw[i:i + _COLS].add(fused, alpha=spec.lam)
-    return out.view(b.shape)
+    return _check_range(name, out).view(b.shape)
+
+def _check_range(name: str, merged: torch.Tensor) -> torch.Tensor:
+    "`merged` if it is finite; a `DeltaError` when the merge of finite inputs overflowed its (16-bit) dtype."
+    if merged.is_floating_point() and not torch.isfinite(merged).all():
+        raise DeltaError(f"tensor {name!r}: merged values overflow {merged.dtype} (largest finite value "
+                         f"{torch.finfo(merged.dtype).max:.5g}) although the inputs are finite; write a wider dtype "
+                         f"(dtype=torch.float32, `merge-nb merge --dtype float32`) or use a smaller lambda")
+    return merged
 
 # %% ../nbs/13_della.ipynb #52e117bf
 def _kth_largest_stream(chunks: Callable[[], Iterable[torch.Tensor]], k: int) -> float:
@@ -351,8 +385,12 @@ def merge_deltas(base, experts: Sequence, drop: str = "none", elect: str = "none
                  progress: bool | None = None) -> dict[str, torch.Tensor] | Path:
     "Drop-Elect-Fuse merge of `experts` into `base` (state dicts, modules or safetensors paths): a state dict or `out`."
     spec = DeltaSpec(drop, density, eps, scope, rescale, elect, fuse, lam)
-    if isinstance(experts, (str, os.PathLike, Mapping, torch.nn.Module)) or len(experts) == 0:
-        raise DeltaError("experts must be a non-empty list of state dicts, modules or checkpoint paths")
+    seed = _check_seed(seed)
+    if isinstance(experts, (str, os.PathLike, Mapping, torch.nn.Module)) or not isinstance(experts, Iterable):
+        raise DeltaError(f"experts must be a list of state dicts, modules or checkpoint paths, got {type(experts)}")
+    experts = list(experts)                   # a generator is read once
+    if not experts:
+        raise DeltaError("experts is empty: give at least one state dict, module or checkpoint path")
     if dtype is not None and not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
         raise DeltaError(f"dtype must be a floating torch dtype, got {dtype}")
     src = Source(base, "the base")
