@@ -4,7 +4,7 @@
 
 __all__ = ['figures_dir', 'cache_dir', 'config_hash', 'cached']
 
-# %% ../../nbs/20_reproduce.ipynb #6a354458
+# %% ../../nbs/20_reproduce.ipynb #b7b9fd4d
 import hashlib
 import json
 import os
@@ -16,7 +16,7 @@ import pandas as pd
 from ..data import data_dir
 from ..io import MergeError, atomic_write
 
-# %% ../../nbs/20_reproduce.ipynb #c8fb3286
+# %% ../../nbs/20_reproduce.ipynb #5f52ddc7
 def figures_dir(quick: bool = False) -> Path:
     "Where reproductions write: `$MERGE_NB_FIGURES`, else `figures/` beside `data/`; quick runs in its `quick/`."
     root = Path(os.environ.get("MERGE_NB_FIGURES") or data_dir().parent / "figures")
@@ -43,7 +43,7 @@ def _jsonable(x):
         return x.item()
     raise TypeError(f"{type(x).__name__} is not JSON-serializable")
 
-# %% ../../nbs/20_reproduce.ipynb #b8fa9c5c
+# %% ../../nbs/20_reproduce.ipynb #a6859170
 def _df_to_json(df: pd.DataFrame) -> str:
     names = [n if n is not None else f"level_{i}" for i, n in enumerate(df.index.names)]
     flat = df.rename_axis(names).reset_index()
