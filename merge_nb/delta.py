@@ -231,6 +231,8 @@ class DeltaSpec:
         for f in ("density", "eps", "lam"):       # numpy scalars (np.float32(0.3)) become floats
             if _is_real(getattr(self, f)):
                 object.__setattr__(self, f, float(getattr(self, f)))
+        if isinstance(self.rescale, np.bool_):
+            object.__setattr__(self, "rescale", bool(self.rescale))
         _one_of("drop", self.drop, DROPS)
         _one_of("elect", self.elect, ELECTS)
         _one_of("fuse", self.fuse, FUSES)
@@ -281,7 +283,7 @@ def _finite_error(name: str, b: Source, srcs: Sequence[Source]) -> DeltaError:
 
 def _drop_(x: torch.Tensor, shape: tuple, spec: DeltaSpec, g: torch.Generator, threshold: float | None) -> None:
     "Drop in place on the flat float32/64 task vector `x` of a tensor of `shape`."
-    if spec.drop == "none" or spec.density == 1:
+    if spec.drop == "none" or spec.density == 1 or x.numel() == 0:
         return
     r = None if spec.drop == "topk" else rand15(x.numel(), g)
     if spec.drop == "topk":
@@ -345,6 +347,8 @@ def _kth_largest_stream(chunks: Callable[[], Iterable[torch.Tensor]], k: int) ->
 def _model_thresholds(base: Source, experts: Sequence[Source], params: Sequence[str], density: float) -> list[float]:
     "Per expert, the whole-model TopK threshold on `|expert - base|` over the parameters `params`."
     n_all = sum(math.prod(base.meta[n][1]) for n in params)
+    if n_all == 0:
+        return [0.0] * len(experts)
     def absd(s):
         return lambda: ((s.get(n).float() - base.get(n).float()).abs() for n in params)
     return [_kth_largest_stream(absd(s), _n_keep(density, n_all)) for s in experts]
@@ -395,6 +399,8 @@ def merge_deltas(base, experts: Sequence, drop: str = "none", elect: str = "none
         raise DeltaError(f"dtype must be a floating torch dtype, got {dtype}")
     src = Source(base, "the base")
     exps = [Source(e, f"expert {i}") for i, e in enumerate(experts)]
+    if not src.names:
+        raise DeltaError(f"{src.label} has no tensors: nothing to merge")
     _check_inputs(src, exps)
     if out is not None:
         _check_out(Path(out), [src, *exps])
