@@ -4,9 +4,9 @@
 
 # %% ../nbs/05_matching.ipynb #9e4bb49c
 from __future__ import annotations
-import math
+import math, numbers
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -16,7 +16,8 @@ from scipy.optimize import linear_sum_assignment
 from .io import MergeError
 
 # %% auto #0
-__all__ = ['MatchingError', 'ZipExhaustedError', 'Match', 'match_permute', 'match_zip', 'match_partial']
+__all__ = ['MatchingError', 'ZipExhaustedError', 'Match', 'match_permute', 'match_zip', 'match_partial', 'block_scores',
+           'pair_blocks', 'match_in_blocks', 'match_blocks']
 
 # %% ../nbs/05_matching.ipynb #b29166b9
 class MatchingError(MergeError):
@@ -197,12 +198,18 @@ def match_permute(corr: Tensor, sizes: Sequence[int]) -> Match:
     return _build(lab, sizes, C, corr, dict(pair_similarity=torch.from_numpy(_tuple_similarity(C, tup))))
 
 # %% ../nbs/05_matching.ipynb #4d00ff5d
+def _is_real(v) -> bool:
+    "A real number (Python or numpy scalar, not a bool)."
+    return isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
+
+
 def _zip_setup(corr, sizes, alpha, beta, n_out):
     "Validated inputs of the zip: float64 matrix, sizes, n_out and the within-model budgets."
     C, sizes = _prepare(corr, sizes)
     for name, v in (("alpha", alpha), ("beta", beta)):
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1:
+        if not _is_real(v) or not 0 <= v <= 1:
             raise MatchingError(f"{name} must be a number in [0, 1], got {v!r}")
+    alpha, beta = float(alpha), float(beta)
     T = sum(sizes)
     if n_out is None:
         n_out = max(sizes)
@@ -210,7 +217,7 @@ def _zip_setup(corr, sizes, alpha, beta, n_out):
         raise MatchingError(f"n_out must be an integer in [1, sum(sizes)={T}], got {n_out!r}")
     to_remove = T - int(n_out)
     budgets = [int((to_remove * s // T) * beta + 1e-4) for s in sizes]
-    return C, sizes, int(n_out), budgets
+    return C, sizes, int(n_out), budgets, alpha
 
 
 def _stuck(k: int, to_remove: int, alpha: float, budgets, spent, forbidden: bool) -> ZipExhaustedError:
@@ -266,7 +273,7 @@ def _match_zip_reference(
     published_budget: bool = False,
 ) -> Match:
     "The published copy-and-remove greedy loop, O(T^3): oracle of the tests, baseline of the benchmark."
-    C, sizes, n_out, budgets = _zip_setup(corr, sizes, alpha, beta, n_out)
+    C, sizes, n_out, budgets, alpha = _zip_setup(corr, sizes, alpha, beta, n_out)
     T = len(C)
     sims, perm = torch.from_numpy(C.copy()), torch.eye(T, dtype=torch.float64)
     origin = torch.repeat_interleave(torch.arange(len(sizes)), torch.tensor(sizes))
@@ -377,7 +384,7 @@ def match_zip(
     corr: Tensor, sizes: Sequence[int], alpha: float = 0.3, beta: float = 0.125, n_out: int | None = None
 ) -> Match:
     "ZipIt!'s greedy matching of N models' stacked units into `n_out` (default `max(sizes)`: elastic) merged units."
-    C, sizes, n_out, budgets = _zip_setup(corr, sizes, alpha, beta, n_out)
+    C, sizes, n_out, budgets, alpha = _zip_setup(corr, sizes, alpha, beta, n_out)
     origin = np.repeat(np.arange(len(sizes)), sizes)
     merges, values = _zip_fast(C.copy(), origin, budgets, n_out, alpha)
     return _zip_result(merges, values, origin, budgets, sizes, C, corr)
@@ -387,7 +394,7 @@ def match_partial(corr: Tensor, sizes: Sequence[int], keep_separate: float) -> M
     "PLeaS: Hungarian match to model 0, merge the most similar `1 - keep_separate` of the tuples, keep the rest apart."
     C, sizes = _prepare(corr, sizes)
     r = keep_separate
-    if isinstance(r, bool) or not isinstance(r, (int, float)) or not 0 <= r <= 1:
+    if not _is_real(r) or not 0 <= r <= 1:
         raise MatchingError(f"keep_separate must be a number in [0, 1], got {r!r}")
     tup = _tuples(C, sizes, "match_partial")
     n, N = tup.shape
@@ -401,3 +408,90 @@ def match_partial(corr: Tensor, sizes: Sequence[int], keep_separate: float) -> M
     for i in range(N):
         lab[np.sort(tup[sep, i])] = n_mrg + i * n_sep + np.arange(n_sep)
     return _build(lab, sizes, C, corr, dict(pair_similarity=torch.from_numpy(sim), merged=torch.from_numpy(merged)))
+
+# %% ../nbs/05_matching.ipynb #de8c2489
+def _block_sizes(sizes: list[int], n_blocks: int, fn: str) -> list[int]:
+    "Units per block of each model: each of the `sizes` splits into `n_blocks` equal blocks."
+    if isinstance(n_blocks, bool) or not isinstance(n_blocks, (int, np.integer)) or n_blocks < 1:
+        raise MatchingError(f"{fn}: n_blocks must be a positive integer, got {n_blocks!r}")
+    if bad := [s for s in sizes if s % n_blocks]:
+        raise MatchingError(f"{fn}: {bad[0]} units (sizes {sizes}) do not split into {n_blocks} equal blocks")
+    return [s // int(n_blocks) for s in sizes]
+
+
+def _assignment_mean(X: np.ndarray) -> float:
+    "Mean similarity of a maximum-similarity matching of X's rows and columns; -inf if every one needs -inf."
+    try:
+        rows, cols = linear_sum_assignment(X, maximize=True)
+    except ValueError:
+        return -math.inf
+    return float(X[rows, cols].mean())
+
+
+def block_scores(corr: Tensor, sizes: Sequence[int], n_blocks: int) -> Tensor:
+    "`[N-1, B, B]` float64: `[i-1, a, b]` = mean similarity of the Hungarian match of model 0's block a, model i's b."
+    C, sizes = _prepare(corr, sizes)
+    bs, B = _block_sizes(sizes, n_blocks, "block_scores"), int(n_blocks)
+    offsets = np.cumsum([0] + sizes)
+    out = np.empty((len(sizes) - 1, B, B))
+    for i in range(1, len(sizes)):
+        X = C[: sizes[0], offsets[i] : offsets[i + 1]].reshape(B, bs[0], B, bs[i]).transpose(0, 2, 1, 3)
+        out[i - 1] = np.array([_assignment_mean(x) for x in X.reshape(B * B, bs[0], bs[i])]).reshape(B, B)
+    return torch.from_numpy(out)
+
+
+def pair_blocks(scores: Tensor) -> Tensor:
+    "`[B, N]` long: row k = the block of each model paired with model 0's block k (Hungarian on each `[B, B]` score)."
+    S = torch.as_tensor(scores).detach().to("cpu", torch.float64)
+    S = S[None] if S.ndim == 2 else S
+    if S.ndim != 3 or S.shape[1] != S.shape[2] or S.shape[0] < 1:
+        raise MatchingError(f"scores must be [N-1, B, B] (or [B, B]), got shape {tuple(torch.as_tensor(scores).shape)}")
+    if torch.isnan(S).any() or torch.isposinf(S).any():
+        raise MatchingError("block scores must not be NaN or +inf (-inf marks a forbidden block pair)")
+    B = S.shape[1]
+    cols = [np.arange(B)] + [_hungarian(s.numpy()) for s in S]
+    return torch.from_numpy(np.stack(cols, 1)).long()
+
+
+def _check_pairing(pairing, n_models: int) -> np.ndarray:
+    P = torch.as_tensor(pairing)
+    if P.is_floating_point() or P.is_complex() or P.dtype == torch.bool:
+        raise MatchingError(f"the block pairing must hold integers, got {P.dtype}")
+    P = P.long().cpu().numpy()
+    if P.ndim != 2 or P.shape[1] != n_models:
+        raise MatchingError(f"the block pairing must be [B, N={n_models}], got shape {P.shape}")
+    if not (np.sort(P, 0) == np.arange(len(P))[:, None]).all():
+        raise MatchingError("every column of the block pairing must be a permutation of the blocks 0..B-1")
+    return P
+
+
+def match_in_blocks(
+    corr: Tensor, sizes: Sequence[int], pairing: Tensor, matcher: Callable[[Tensor, list[int]], Match] = match_permute
+) -> Match:
+    "One `Match` of a blocked group: `matcher(corr, sizes)` inside each row of `pairing` [B, N], blocks contiguous."
+    C, sizes = _prepare(corr, sizes)
+    P = _check_pairing(pairing, len(sizes))
+    B = len(P)
+    bs = _block_sizes(sizes, B, "match_in_blocks")
+    starts = np.cumsum([0] + sizes)[:-1]
+    idx = np.concatenate([starts[i] + P[:, i, None] * bs[i] + np.arange(bs[i]) for i in range(len(sizes))], 1)
+    T = torch.as_tensor(corr)
+    inner = [matcher(T[torch.from_numpy(r)][:, torch.from_numpy(r)], list(bs)) for r in idx]
+    if len(widths := {m.n_out for m in inner}) > 1:
+        raise MatchingError(f"matcher gave blocks of different widths {sorted(widths)}; merged blocks must be equal")
+    b_out = inner[0].n_out
+    lab = np.empty(sum(sizes), dtype=np.int64)
+    for k, (r, m) in enumerate(zip(idx, inner)):
+        lab[r] = k * b_out + torch.cat(m.assignment).cpu().numpy()
+    info = dict(block_pairing=torch.from_numpy(P), block=b_out, inner=[m.info for m in inner])
+    return _build(lab, sizes, C, corr, info)
+
+
+def match_blocks(
+    corr: Tensor, sizes: Sequence[int], n_blocks: int, matcher: Callable[[Tensor, list[int]], Match] = match_permute
+) -> Match:
+    "Block-aware matching of one group: pair whole blocks (`block_scores`, `pair_blocks`), then `match_in_blocks`."
+    scores = block_scores(corr, sizes, n_blocks)
+    m = match_in_blocks(corr, sizes, pair_blocks(scores), matcher)
+    m.info["block_scores"] = scores
+    return m

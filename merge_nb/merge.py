@@ -16,13 +16,13 @@ import torch.nn as nn
 from .io import MergeError
 from .units import UnitGroup, tensor_axes, trace, unit_groups
 from .similarity import Stats, WeightSpace, activation_stats, model_groups
-from .matching import Match, match_permute, match_zip
+from .matching import Match, block_scores, match_in_blocks, match_permute, match_zip, pair_blocks
 
 # %% auto #0
 __all__ = ['check_models', 'check_data', 'reset_norm_stats', 'Ensemble', 'ensemble', 'weight_average',
            'merged_state_dict', 'load_resized', 'split_at_stage', 'PartialMerge', 'Alignment', 'groups_before',
-           'merge_models', 'align', 'align_and_merge', 'permute', 'zip_matcher', 'zipit', 'weight_matching',
-           'git_rebasin']
+           'merge_models', 'match_groups', 'align', 'align_and_merge', 'permute', 'zip_matcher', 'zipit',
+           'weight_matching', 'git_rebasin']
 
 # %% ../nbs/06_merge.ipynb #4e3e803f
 def check_models(models: Sequence[nn.Module], same_shapes: bool = True) -> list[nn.Module]:
@@ -330,16 +330,42 @@ def merge_models(
     dim = next(s.dim for s in g.sites if s.node == cut)
     return _finish(PartialMerge(trunk, tails, alignment.matches[g.name].unmerge, dim), data, reset)
 
+# %% ../nbs/06_merge.ipynb #fe53a875
+def _tie_sets(names: Sequence[str], by: dict[str, UnitGroup]) -> list[list[str]]:
+    "The blocked groups among `names`, gathered by `block_tie` (an untied group alone), in order of appearance."
+    sets: dict[str, list[str]] = {}
+    for n in names:
+        if by[n].block > 1:
+            sets.setdefault(by[n].block_tie or n, []).append(n)
+    return list(sets.values())
+
+
+def match_groups(
+    similarity: dict[str, torch.Tensor],
+    groups: Sequence[UnitGroup],
+    sizes: dict[str, list[int]],
+    matcher: Callable[[torch.Tensor, list[int]], Match] = match_permute,
+) -> dict[str, Match]:
+    "A `Match` per group of `similarity` (`[sum n_i, sum n_i]`): `matcher` on single units, or inside paired blocks."
+    by = {g.name: g for g in groups}
+    if unknown := [n for n in similarity if n not in by]:
+        raise MergeError(f"similarity given for groups {unknown[:3]} that are not in `groups`")
+    if missing := [n for n in similarity if n not in sizes]:
+        raise MergeError(f"`sizes` lack groups {missing[:3]}: give each group's units per model")
+    out = {n: matcher(c, list(sizes[n])) for n, c in similarity.items() if by[n].block <= 1}
+    for names in _tie_sets(list(similarity), by):
+        blocks = {n: by[n].size // by[n].block for n in names}
+        if len(set(blocks.values())) > 1:
+            raise MergeError(f"tied groups {names} have different numbers of blocks {blocks}; a tie needs equal ones")
+        B = blocks[names[0]]
+        scores = sum(block_scores(similarity[n], sizes[n], B) for n in names)
+        pairing = pair_blocks(scores)
+        for n in names:
+            out[n] = match_in_blocks(similarity[n], sizes[n], pairing, matcher)
+            out[n].info.update(block_scores=scores, tied=list(names))
+    return {n: out[n] for n in similarity}
+
 # %% ../nbs/06_merge.ipynb #6d9053ca
-def _check_unblocked(groups: Sequence[UnitGroup], method: str) -> None:
-    for g in groups:
-        if g.block > 1:
-            raise MergeError(
-                f"{method}: group {g.name} comes in blocks of {g.block} units (attention heads or "
-                "GroupNorm groups); block-aware matching is MuDSC's, not this method's"
-            )
-
-
 def _check_stats(stats: dict[str, Stats], names: Sequence[str], per_model: list[list[UnitGroup]]) -> None:
     if missing := [n for n in names if n not in stats]:
         raise MergeError(f"`stats` lack groups {missing[:3]}: compute them with activation_stats(models, data, groups)")
@@ -369,7 +395,8 @@ def align(
         stats = activation_stats(models, check_data(data), groups=groups, only=names)
     else:
         _check_stats(stats, names, model_groups(models, groups))
-    return Alignment({n: matcher(stats[n].corr, stats[n].sizes) for n in names}, groups, stop_after)
+    similarity = {n: stats[n].corr for n in names}
+    return Alignment(match_groups(similarity, groups, {n: stats[n].sizes for n in names}, matcher), groups, stop_after)
 
 
 def align_and_merge(
@@ -399,7 +426,6 @@ def permute(
     "Activation matching: Hungarian on the cross-model correlation of every group, then the average."
     models = check_models(models)
     groups = list(groups) if groups is not None else unit_groups(models[0])
-    _check_unblocked(groups, "permute")
     return align_and_merge(models, data, match_permute, groups=groups, stop_after=stop_after, reset=reset, stats=stats)
 
 
@@ -422,12 +448,25 @@ def zipit(
     "ZipIt!: greedy zip of the full correlation (within-model pairs allowed), up to `stop_after` (None: all)."
     models = check_models(models, same_shapes=False)
     groups = list(groups) if groups is not None else unit_groups(models[0])
-    _check_unblocked(groups, "zipit")
     return align_and_merge(
         models, data, zip_matcher(alpha, beta), groups=groups, stop_after=stop_after, reset=reset, stats=stats
     )
 
 # %% ../nbs/06_merge.ipynb #742612de
+def _cross(A: torch.Tensor) -> torch.Tensor:
+    "The `[2n, 2n]` similarity of two models whose cross block is `A` (zeros within each model)."
+    n = A.shape[0]
+    corr = torch.zeros(2 * n, 2 * n, dtype=A.dtype)
+    corr[:n, n:] = A
+    corr[n:, :n] = A.T
+    return corr
+
+
+def _objective(A: torch.Tensor, m: Match) -> torch.Tensor:
+    "Git Re-Basin's objective for one group: the sum of `A` over the matched pairs."
+    return (A * m.unmerge[1].T.to(A)).sum()
+
+
 def weight_matching(
     models: Sequence[nn.Module], *, groups: Sequence[UnitGroup] | None = None, seed: int = 0, max_sweeps: int = 100
 ) -> Alignment:
@@ -436,27 +475,26 @@ def weight_matching(
     if len(models) != 2:
         raise MergeError(f"weight matching aligns a pair of models, got {len(models)}")
     groups = list(groups) if groups is not None else unit_groups(models[0])
-    _check_unblocked(groups, "git_rebasin")
-    ws, names = WeightSpace(models, groups), [g.name for g in groups]
+    ws, by = WeightSpace(models, groups), {g.name: g for g in groups}
+    steps = [[g.name] for g in groups if g.block <= 1] + _tie_sets([g.name for g in groups], by)
+    steps.sort(key=lambda names: [g.name for g in groups].index(names[0]))
     maps: dict[str, list] = {}
     matches = {g.name: Match([torch.eye(g.size) / 2] * 2, [torch.eye(g.size)] * 2, float("nan")) for g in groups}
     gen = torch.Generator().manual_seed(seed)
     sweeps = 0
     for sweeps in range(1, max_sweeps + 1):
         improved = False
-        for k in torch.randperm(len(names), generator=gen).tolist():
-            name = names[k]
-            A = ws.vectors(0, name, maps) @ ws.vectors(1, name, maps).T
-            n = A.shape[0]
-            corr = torch.zeros(2 * n, 2 * n, dtype=A.dtype)
-            corr[:n, n:] = A
-            corr[n:, :n] = A.T
-            new = match_permute(corr, [n, n])
-            gain = (A * new.unmerge[1].T.to(A)).sum() - (A * matches[name].unmerge[1].T.to(A)).sum()
+        for k in torch.randperm(len(steps), generator=gen).tolist():
+            names = steps[k]  # one group, or the groups of one tie: their blocks move together
+            prods = {n: ws.vectors(0, n, maps) @ ws.vectors(1, n, maps).T for n in names}
+            shapes = {n: list(A.shape) for n, A in prods.items()}
+            new = match_groups({n: _cross(A) for n, A in prods.items()}, groups, shapes)
+            gain = sum(_objective(A, new[n]) - _objective(A, matches[n]) for n, A in prods.items())
             if gain > 1e-12:
                 improved = True
-                matches[name] = new
-                maps[name] = [None, new.unmerge[1].double()]
+                for n in names:
+                    matches[n] = new[n]
+                    maps[n] = [None, new[n].unmerge[1].double()]
         if not improved:
             break
     return Alignment(matches, groups, None, dict(sweeps=sweeps))
