@@ -5,6 +5,7 @@
 # %% ../nbs/04_similarity.ipynb #3e0af061
 from __future__ import annotations
 import dataclasses
+import warnings
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -16,13 +17,16 @@ from .io import MergeError
 from .units import UnitGroup, eval_mode, feature_extractor, tensor_axes, unit_groups
 
 # %% auto #0
-__all__ = ['SimilarityError', 'fit_groups', 'model_groups', 'Stats', 'activation_stats', 'similarity_matrix',
-           'WeightSpace', 'weight_similarity', 'MinibatchCKA', 'linear_cka', 'blocks_by_stage', 'model_blocks',
-           'block_cka']
+__all__ = ['SimilarityError', 'DeadGroupWarning', 'fit_groups', 'model_groups', 'Stats', 'activation_stats',
+           'similarity_matrix', 'WeightSpace', 'weight_similarity', 'MinibatchCKA', 'linear_cka', 'blocks_by_stage',
+           'model_blocks', 'block_cka']
 
 # %% ../nbs/04_similarity.ipynb #dbbb463b
 class SimilarityError(MergeError):
     "Inputs that similarity computations cannot use (mismatched models, empty data, bad shapes)."
+
+class DeadGroupWarning(UserWarning):
+    "Every unit of a group is dead or constant on the calibration data: its correlations carry no information."
 
 
 def _layout(entries) -> tuple[list[int], int]:
@@ -42,11 +46,11 @@ def _solve_widths(groups: Sequence[UnitGroup], axes: dict, shapes: dict) -> dict
         for key, dims in axes.items():
             for d, entries in dims.items():
                 unknown = [(g, a) for g, a in entries if g.name not in size]
-                if len(unknown) != 1:
+                if len({g.name for g, _ in unknown}) != 1:     # one unknown group (on one or more offsets: q and k)
                     continue
                 known = sum(size[g.name] * a.expand for g, a in entries if g.name in size) + sum(_layout(entries)[0])
-                g, a = unknown[0]
-                n, rest = divmod(shapes[key][d] - known, a.expand)
+                g = unknown[0][0]
+                n, rest = divmod(shapes[key][d] - known, sum(a.expand for _, a in unknown))
                 if rest or n < 1:
                     raise SimilarityError(
                         f"{key} dim {d} has {shapes[key][d]} entries: no width of group {g.name!r} "
@@ -78,7 +82,10 @@ def _resized(groups: Sequence[UnitGroup], axes: dict, shapes: dict, size: dict[s
         if n % blocks:
             raise SimilarityError(f"group {g.name!r}: {n} units do not split into its {blocks} blocks")
         axes_g = [dataclasses.replace(a, offset=offset[id(a)]) for a in g.axes]
-        out.append(dataclasses.replace(g, size=n, axes=axes_g, block=n // blocks))
+        moved = {(a.key, a.dim, a.offset): offset[id(a)] for a in g.axes}      # projection sites follow their rows
+        sites = [s if s.weight is None else dataclasses.replace(s, offset=moved[s.weight, 0, s.offset])
+                 for s in g.sites]
+        out.append(dataclasses.replace(g, size=n, axes=axes_g, sites=sites, block=n // blocks))
     return out
 
 
@@ -187,7 +194,7 @@ def activation_stats(
     batches = 0
     with eval_mode(*models):
         for x in _batches(data):
-            raw = [e.gm(x.to(d)) for e, d in zip(exts, devs)]  # site tensors as the model makes them
+            raw = [e.site_tensors(x.to(d)) for e, d in zip(exts, devs)]  # site tensors as the model makes them
             for n, s in sizes.items():
                 for k, dim in enumerate(exts[0].dims[n]):
                     ts = [r[n][k].movedim(dim, 0) for r in raw]  # views [n_i, *sample dims]
@@ -205,9 +212,39 @@ def activation_stats(
             batches += 1
     if not batches:
         raise SimilarityError("empty calibration data: `data` yielded no (non-empty) batch")
-    return {
-        n: Stats.from_sums(a[-1, :-1].cpu(), a[:-1, :-1].cpu(), int(a[-1, -1].item()), sizes[n]) for n, a in acc.items()
-    }
+    out = {}
+    for n, a in acc.items():
+        _check_finite(n, a, sizes[n])
+        out[n] = Stats.from_sums(a[-1, :-1].cpu(), a[:-1, :-1].cpu(), int(a[-1, -1].item()), sizes[n])
+        _warn_dead(n, out[n])
+    return out
+
+
+def _check_finite(name: str, acc: torch.Tensor, sizes: list[int]) -> None:
+    "Refuse sums that hold NaN or inf, naming the group and the models whose activations are not finite."
+    if torch.isfinite(acc).all():
+        return
+    bad = ~torch.isfinite(acc[:-1, :-1].diagonal()).cpu()
+    o = [sum(sizes[:i]) for i in range(len(sizes) + 1)]
+    models = [i for i in range(len(sizes)) if bad[o[i] : o[i + 1]].any()] or list(range(len(sizes)))
+    raise SimilarityError(
+        f"group {name!r}: the activations of model(s) {models} hold NaN or inf on the calibration data; "
+        "check the model's weights and the inputs (no statistics can be computed from them)"
+    )
+
+
+def _warn_dead(name: str, s: Stats) -> None:
+    "Warn when every unit of one model in a group is dead or constant: any matching of that group is arbitrary."
+    o = s.offsets
+    for i in range(len(s.sizes)):
+        if s.dead[o[i] : o[i + 1]].all():
+            warnings.warn(
+                f"group {name!r}: every unit of model {i} is dead or constant on the calibration data, so its "
+                "correlations are all 0 and a merge of this group would be arbitrary; use other data or check "
+                "the model",
+                DeadGroupWarning,
+                stacklevel=3,
+            )
 
 # %% ../nbs/04_similarity.ipynb #fbc1cfc0
 def _map_dim(T: torch.Tensor, d: int, off: int, n: int, e: int, P: torch.Tensor) -> torch.Tensor:

@@ -13,6 +13,7 @@ import pandas as pd
 import torch
 import torch.fx as fx
 import torch.nn as nn
+import torch.nn.functional as F
 from fastcore.basics import patch
 
 from .io import MergeError
@@ -37,6 +38,9 @@ class Site:
     "An activation whose features describe a group's units."
     node: str         # torch.fx node name (of `torch.fx.symbolic_trace(model)`)
     dim: int          # the units' dimension in that tensor (1 for [B,C,H,W], -1 for [B,T,C] or [B,C])
+    weight: str | None = None   # set for units made inside a leaf module (nn.MultiheadAttention's q, k, v): the
+    bias: str | None = None     # features are `x @ W[offset:offset+size].T + b[offset:offset+size]` of the node's
+    offset: int = 0             # output x (W, b: these state-dict keys; size: the group's), units on the last dim
 
 @dataclass
 class UnitGroup:
@@ -341,6 +345,7 @@ class _Propagator(fx.Interpreter):
         self.param_layouts: dict[str, _Layout] = {}   # parameter or buffer key -> its layout (made once)
         self.params = dict(gm.named_parameters(remove_duplicate=False))
         self.tensors = {**dict(gm.named_buffers(remove_duplicate=False)), **self.params}
+        self.proj_sites: list[tuple[int, Site]] = []  # sites computed from a leaf module's input, by their space
 
 # %% ../nbs/03_units.ipynb #5163d74a
 _UNKNOWN = "not supported by the unit tracer (it cannot tell how this op mixes units)"
@@ -605,7 +610,7 @@ def _keys(P: _Propagator) -> _Keys:
             continue
         for g in segs:
             made[tuple(sp.find(a) for a in g.key)].append(_Made(order[p.node], p.path))
-    found = _Keys(sorted(made, key=lambda k: min(made[k])), axes, made)
+    found = _Keys(sorted(made, key=lambda k: min(m.order for m in made[k])), axes, made)   # stable: q, k, v, out
     _check_blocks(sp, found)
     for pa, why in bad:
         if any(set(sp.leaves(pa.space)) & set(k) for k in found.keys):
@@ -642,6 +647,9 @@ def _sites(P: _Propagator, groups: dict[_Key, UnitGroup]) -> None:
             site = Site(m.name, -1 if dm == len(P.lay[m]) - 1 else dm)
             if site not in groups[k].sites:
                 groups[k].sites.append(site)
+    for space, site in P.proj_sites:            # units made inside a leaf module: projections of its input
+        if (k := P.spaces.key_of(space)) in groups and site not in groups[k].sites:
+            groups[k].sites.append(site)
     for g in groups.values():
         g.sites.sort(key=lambda s: order[s.node])
 
@@ -652,7 +660,7 @@ def _assemble(P: _Propagator, stage_names: list[str]) -> list[UnitGroup]:
     per_producer = Counter(p for k in found.keys for p in dict.fromkeys(m.path for m in found.made[k]))
     names, groups, tied = Counter(), {}, defaultdict(list)
     for k in found.keys:
-        paths = list(dict.fromkeys(m.path for m in sorted(found.made[k])))
+        paths = list(dict.fromkeys(m.path for m in sorted(found.made[k], key=lambda m: m.order)))   # q before k
         name = _group_name(paths, stage_names, len(k) == 2 and heads[k[0]] > 1)
         if len(paths) == 1 and per_producer[paths[0]] > 1:     # one layer feeding several groups (a fused projection)
             outs = [a for a in found.axes[k] if a.key == paths[0] + ".weight" and a.role == "out"]
@@ -690,10 +698,14 @@ def tensor_axes(groups: list[UnitGroup]) -> dict[str, dict[int, list[tuple[UnitG
             out[a.key][a.dim].append((g, a))
     return {k: {d: sorted(v, key=lambda ga: ga[1].offset) for d, v in dims.items()} for k, dims in out.items()}
 
+def _site_label(s: Site, size: int) -> str:
+    "A site's node, with the rows of the projection it computes (`ln@in_proj_weight[0:64]`)."
+    return s.node if s.weight is None else f"{s.node}@{s.weight.rsplit('.', 1)[-1]}[{s.offset}:{s.offset + size}]"
+
 def group_table(groups: list[UnitGroup]) -> pd.DataFrame:
     "One row per group: size, block, number of axes and of tensors touched, sites and stage."
     rows = [dict(group=g.name, size=g.size, block=g.block, axes=len(g.axes), tensors=len({a.key for a in g.axes}),
-                 sites=", ".join(s.node for s in g.sites), stage=g.stage) for g in groups]
+                 sites=", ".join(_site_label(s, g.size) for s in g.sites), stage=g.stage) for g in groups]
     return pd.DataFrame(rows).set_index("group")
 
 @contextlib.contextmanager
@@ -1275,6 +1287,82 @@ def _attention(P: _Propagator, c: _Call) -> _Layout:
 _FUNCTION_RULES.update({"matmul": _matmul, "mm": _matmul, "bmm": _matmul, "einsum": _einsum,
                         "scaled_dot_product_attention": _attention})
 
+# %% ../nbs/03_units.ipynb #9ab97040
+_MHA_OPTIONS = {     # an option of nn.MultiheadAttention the rule refuses -> whether a module uses it
+    "add_bias_kv=True": lambda m: m.bias_k is not None,
+    "add_zero_attn=True": lambda m: m.add_zero_attn,
+    "kdim or vdim != embed_dim (separate q/k/v projection weights)": lambda m: not m._qkv_same_embed_dim,
+}
+
+def _mha_inputs(c: _Call) -> list[tuple[torch.Tensor, _Layout, Any]]:
+    "Query, key and value: their values, layouts and graph nodes."
+    n = c.node
+    return [(c.value(i, nm), c.layout(i, nm), n.args[i] if len(n.args) > i else n.kwargs.get(nm))
+            for i, nm in enumerate(("query", "key", "value"))]
+
+def _mha_tokens(P: _Propagator, c: _Call, ins: list) -> tuple[int | None, int, int, tuple[int, int]]:
+    "Join the batch dims of q, k, v and the token dims of k, v; fold in the masks. Returns B, T, S spaces and dims."
+    (q, ql, _), (k, kl, _), (_, vl, _) = ins
+    bd, td = (0, 1) if c.module.batch_first else (1, 0)
+    if q.ndim == 2:                                    # unbatched [T, E]
+        bd, td = None, 0
+    if bd is not None:
+        P.join(ql[bd], kl[bd])
+        P.join(kl[bd], vl[bd])
+    P.join(kl[td], vl[td])
+    B, T, S = (None if bd is None else ql[bd]), ql[td], kl[td]
+    kpm, am = c.value(3, "key_padding_mask"), c.value(5, "attn_mask")
+    if isinstance(kpm, torch.Tensor):                  # [B, S] or [S]
+        lay, shape = ((S,), (k.shape[td],)) if B is None else ((B, S), (k.shape[bd], k.shape[td]))
+        P.bcast([_Operand(c.layout(3, "key_padding_mask"), kpm.shape), _Operand(lay, shape)], shape)
+    if isinstance(am, torch.Tensor):
+        if am.ndim == 3:
+            P.fail(c.node, "nn.MultiheadAttention with a 3-D attn_mask [batch * heads, T, S] is not supported "
+                           "(it mixes the batch with the heads); pass a 2-D mask [T, S]")
+        shape = (q.shape[td], k.shape[td])
+        P.bcast([_Operand(c.layout(5, "attn_mask"), am.shape), _Operand((T, S), shape)], shape)
+    return B, T, S, (bd, td)
+
+def _multihead_attention(P: _Propagator, c: _Call) -> list:
+    "`nn.MultiheadAttention` (a leaf of the trace): the heads inside its packed projection, and its outputs."
+    m, n, sp = c.module, c.node, P.spaces
+    if used := [opt for opt, uses in _MHA_OPTIONS.items() if uses(m)]:
+        P.fail(n, f"nn.MultiheadAttention with {' and '.join(used)} is not supported; use embed_dim-sized "
+                  "q, k, v without extra key/value entries, or explicit projections and F.scaled_dot_product_attention")
+    E, H, path = m.embed_dim, m.num_heads, n.target
+    heads, hdims = [sp.new(H) for _ in "qkv"], [sp.new(E // H) for _ in "qkv"]
+    rows = [sp.compose("prod", [h, d]) for h, d in zip(heads, hdims)]     # q, k, v: [heads, head_dim] each
+    P.join(heads[0], heads[1])                         # a head moves alike in q, k and v
+    P.join(heads[0], heads[2])
+    P.join(hdims[0], hdims[1])                         # q and k channels are contracted with each other
+    W, bias = P.module_param(c, "in_proj_weight"), P.module_param(c, "in_proj_bias")
+    sp.unify(W[0], sp.compose("sum", rows))            # rows 0, E, 2E
+    if bias is not None:
+        P.join(bias[0], W[0])
+    O = P.param_layout(f"{path}.out_proj.weight")
+    P.join(O[1], rows[2])                              # out_proj reads the v heads
+    if m.out_proj.bias is not None:
+        P.join(P.param_layout(f"{path}.out_proj.bias")[0], O[0])
+    P.role_in(W[1], O[1])
+    P.contracts.add(n.name)
+    ins = _mha_inputs(c)
+    for i, ((_, lay, node), r) in enumerate(zip(ins, rows)):
+        P.join(lay[-1], W[1])
+        P.producers.append(_Producer(n.name, r, f"{path}.{'qkv'[i]}"))
+        if isinstance(node, fx.Node):
+            P.proj_sites.append((r, Site(node.name, -1, f"{path}.in_proj_weight",
+                                         None if bias is None else f"{path}.in_proj_bias", i * E)))
+    P.produce(n, O[0], f"{path}.out_proj")
+    B, T, S, (bd, _) = _mha_tokens(P, c, ins)
+    lead = (T,) if B is None else ((B, T) if bd == 0 else (T, B))
+    weights = c.out[1]
+    if weights is None:
+        return [lead + (O[0],), None]
+    per_head = weights.ndim == ins[0][0].ndim + 1     # average_attn_weights=False: [B, H, T, S]
+    return [lead + (O[0],), ((B,) if B is not None else ()) + ((heads[0],) if per_head else ()) + (T, S)]
+
+_MODULE_RULES[nn.MultiheadAttention] = _multihead_attention
+
 # %% ../nbs/03_units.ipynb #254e1349
 _NEUTRAL_FACTORY = """zeros ones full empty zeros_like ones_like full_like empty_like
 rand randn rand_like randn_like""".split()
@@ -1286,13 +1374,8 @@ def _neutral_factory(P: _Propagator, c: _Call) -> _Layout:
 def _fixed_factory(P: _Propagator, c: _Call) -> _Layout:
     return P.fixed(c.out.shape, "a tensor made inside forward")
 
-def _fused_attention(P: _Propagator, c: _Call):
-    P.fail(c.node, "nn.MultiheadAttention hides its heads inside a fused kernel; write attention with explicit "
-                   "q, k, v projections and F.scaled_dot_product_attention (see merge_nb.models.Attention)")
-
 _FUNCTION_RULES.update({**dict.fromkeys(_NEUTRAL_FACTORY, _neutral_factory),
                         **dict.fromkeys(_FIXED_FACTORY, _fixed_factory)})
-_MODULE_RULES[nn.MultiheadAttention] = _fused_attention
 
 # %% ../nbs/03_units.ipynb #9faeb7e0
 def units_first(t: torch.Tensor, dim: int) -> torch.Tensor:
@@ -1311,12 +1394,16 @@ def _inplace(u: fx.Node, gm: fx.GraphModule) -> bool:
     return bool(u.kwargs.get("inplace"))
 
 def _check_sites(model: nn.Module, groups: list[UnitGroup], nodes: dict[str, fx.Node]) -> None:
+    params = dict(model.named_parameters(remove_duplicate=False))
     for g in groups:
         if not g.sites:
             raise UnitsError(f"group {g.name!r} has no activation sites")
         if missing := [s.node for s in g.sites if s.node not in nodes]:
             raise UnitsError(f"group {g.name!r}: nodes {missing} are not in the traced {type(model).__name__}; "
                              "were the groups made from another architecture?")
+        if missing := [k for s in g.sites for k in (s.weight, s.bias) if k is not None and k not in params]:
+            raise UnitsError(f"group {g.name!r}: its sites project with parameters {missing} that "
+                             f"{type(model).__name__} does not have; were the groups made from another architecture?")
 
 class FeatureExtractor(nn.Module):
     "Runs a model up to its last site; returns `{group: [features [units, samples] per site]}` (shares its modules)."
@@ -1338,9 +1425,22 @@ class FeatureExtractor(nn.Module):
         gm.graph.eliminate_dead_code()
         gm.recompile()
         self.gm, self.dims = gm, {g.name: [s.dim for s in g.sites] for g in groups}
+        self.sites = {g.name: [(s, g.size) for s in g.sites] for g in groups}
+
+    def _project(self, t: torch.Tensor, s: Site, size: int) -> torch.Tensor:
+        "A projection site's features from its node's output (the module's parameters, read at call time)."
+        if s.weight is None:
+            return t
+        w = self.gm.get_parameter(s.weight)[s.offset: s.offset + size]
+        b = None if s.bias is None else self.gm.get_parameter(s.bias)[s.offset: s.offset + size]
+        return F.linear(t, w, b)
+
+    def site_tensors(self, x) -> dict[str, list[torch.Tensor]]:
+        "Every group's site tensors as the model computes them, the units on `Site.dim` (projection sites projected)."
+        return {k: [self._project(t, s, n) for t, (s, n) in zip(ts, self.sites[k])] for k, ts in self.gm(x).items()}
 
     def forward(self, x) -> dict[str, list[torch.Tensor]]:
-        return {k: [units_first(t, d) for t, d in zip(ts, self.dims[k])] for k, ts in self.gm(x).items()}
+        return {k: [units_first(t, d) for t, d in zip(ts, self.dims[k])] for k, ts in self.site_tensors(x).items()}
 
 def feature_extractor(model: nn.Module, groups: list[UnitGroup] | None = None) -> FeatureExtractor:
     "A module returning every group's site features `[units, samples]` for a batch, in one forward pass."
