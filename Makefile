@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: venv run test test-slow export clean-nbs readme docs lint
+.PHONY: venv run test test-slow export clean-nbs readme docs lint summary
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ run: venv
 	$(VENV)/bin/merge-nb zoo
 	$(VENV)/bin/merge-nb reproduce
 
+# figures/SUMMARY.md and .csv from the reproductions' CSVs already in figures/ (runs nothing)
+summary: venv
+	$(VENV)/bin/merge-nb summary
+
 test: venv
 	$(VENV)/bin/nbdev-test --n-workers 2 --timing
 
@@ -28,8 +32,10 @@ export: venv
 	$(VENV)/bin/nbdev-export
 	$(VENV)/bin/nbdev-clean
 
+# README.md from the executed nbs/index.ipynb (run `nbdev-test nbs/index.ipynb --save` first): plain Markdown, with
+# hidden cells dropped and figure paths relative to the repository; fails on HTML tables or image outputs.
 readme: venv
-	$(VENV)/bin/jupyter nbconvert --to markdown nbs/index.ipynb --output-dir . --output README
+	$(PY) docs/readme.py
 
 lint: venv
 	$(VENV)/bin/lint-imports

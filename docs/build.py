@@ -10,7 +10,10 @@ documentation does, then runs MkDocs (mkdocs-jupyter, mkdocs-material, mkdocstri
   turned into HTML;
 - TeX (`$...$`, `$$...$$`) in markdown becomes MathML at build time (latex2mathml; Chromium renders it natively);
 - links to notebooks (`03_units.ipynb`, or inline code naming a notebook) point to their pages, inline code
-  naming a documented symbol links to its `show_doc` entry, markdown images are embedded as data URIs;
+  naming a documented symbol links to its `show_doc` entry, markdown images (in cells and in Markdown outputs)
+  are embedded as data URIs, and links to `../figures/*.png` point to the site's copy of `figures/`;
+- new notebooks appear by themselves: every `nbs/*.ipynb` not starting with `_` or `.` is a page, and every
+  module of the package an API page;
 - nbdev's `# Title` + `> description` header reads as title and lead paragraph (docs/assets/extra.css);
 - pages are named as nbdev names them (`03_units.ipynb` -> `units.html`), navigation follows the notebooks'
   order with `index.ipynb` first (the home page), and an API reference page per module is generated.
@@ -243,6 +246,11 @@ def embed_images(md: str, base: Path, missing: list[str]) -> str:
     return map_prose(md, lambda t: re.sub(r"!\[([^\]]*)\]\(([^)\s]+)\)", img, t))
 
 
+def link_figures(md: str) -> str:
+    "Links to the reproductions' files (`../figures/x.png`, relative to nbs/) point to the site's copy (`figures/`)."
+    return map_prose(md, lambda t: t.replace("](../figures/", "](figures/"))
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Notebook processing (nbdev's NBProcessor for the directives, plus the rules above).
 
@@ -443,7 +451,7 @@ def finish_notebook(stem: str, dst: Path, nbs_dir: Path, ctx: dict, record: dict
             else:
                 md = rewrite_links(md, ctx["pages"])
                 md = link_code_spans(md, ctx["pages"], ctx["symbols"], here)
-                md = embed_images(md, nbs_dir, missing)
+                md = link_figures(embed_images(md, nbs_dir, missing))
             c.source = render_math(clean_quarto(md), failures)
         for o in c.get("outputs", []):
             data = o.get("data", {})
@@ -453,6 +461,7 @@ def finish_notebook(stem: str, dst: Path, nbs_dir: Path, ctx: dict, record: dict
             if "text/markdown" in data:
                 md = data["text/markdown"]
                 md = "".join(md) if isinstance(md, list) else md
+                md = link_figures(embed_images(md, nbs_dir, missing))
                 data["text/markdown"] = render_math(clean_quarto(md), failures)
     record["warnings"] += [f"TeX left as written: {f}" for f in failures]
     record["warnings"] += [f"image not found: {u}" for u in missing]
@@ -523,6 +532,9 @@ def build(nbs: Path = ROOT / "nbs", work: Path = ROOT / "_docs", site: Path = RO
     (src_dir / "assets").mkdir(parents=True)
     for asset in (DOCS / "assets").iterdir():
         shutil.copy2(asset, src_dir / "assets" / asset.name)
+    (src_dir / "figures").mkdir()
+    for fig in (ROOT / "figures").glob("*.png"):     # the committed results, which pages link to
+        shutil.copy2(fig, src_dir / "figures" / fig.name)
     notebooks = list_notebooks(nbs)
     pages = {p.stem: f"{page_stem(p)}.html" for p in notebooks}
     stems = [page_stem(p) for p in notebooks]
