@@ -154,9 +154,13 @@ def read_manifest() -> dict:
     if not p.exists():
         return {}
     try:
-        return json.loads(p.read_text())
+        m = json.loads(p.read_text())
     except json.JSONDecodeError as e:
         raise ZooError(f"{p} is not valid JSON ({e}); restore it with `git checkout {p}`") from e
+    if not isinstance(m, dict) or not all(isinstance(e, dict) and "sha256" in e for e in m.values()):
+        raise ZooError(f"{p} is not a zoo manifest (a mapping of names to entries with a sha256); restore it with "
+                       f"`git checkout {p}`")
+    return m
 
 def _update_manifest(name: str, entry: dict) -> None:
     m = read_manifest()
