@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_merge.ipynb #02b0c637
 from __future__ import annotations
-import copy
+import copy, warnings, weakref
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Callable, Iterable, Sequence
@@ -14,19 +14,82 @@ import torch.fx
 import torch.nn as nn
 
 from .io import MergeError
-from .units import UnitGroup, tensor_axes, trace, unit_groups
+from .units import UnitGroup, UnitsError, tensor_axes, trace, unit_groups
 from .similarity import Stats, WeightSpace, activation_stats, model_groups
 from .matching import Match, block_scores, match_in_blocks, match_permute, match_zip, pair_blocks
 
 # %% auto #0
-__all__ = ['check_models', 'check_data', 'reset_norm_stats', 'Ensemble', 'ensemble', 'weight_average',
+__all__ = ['MergeWarning', 'check_models', 'check_data', 'reset_norm_stats', 'Ensemble', 'ensemble', 'weight_average',
            'merged_state_dict', 'load_resized', 'split_at_stage', 'PartialMerge', 'Alignment', 'groups_before',
            'merge_models', 'match_groups', 'align', 'align_and_merge', 'permute', 'zip_matcher', 'zipit',
            'weight_matching', 'git_rebasin']
 
 # %% ../nbs/06_merge.ipynb #4e3e803f
+class MergeWarning(UserWarning):
+    "Inputs a merge can use but probably should not (e.g. degenerate calibration data)."
+
+
+_GRAPHS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()   # model -> (module types, graph ops)
+
+
+def _node_op(n: torch.fx.Node, modules: dict[str, nn.Module]) -> str:
+    "What a traced node computes: its kind and target (a module's type, a function's name)."
+    if n.op == "call_module":
+        return f"call_module {n.target!r} ({type(modules[n.target]).__name__})"
+    if n.op == "call_function":
+        return f"call_function {getattr(n.target, '__name__', n.target)}"
+    if n.op == "get_attr" and n.target.startswith("_tensor_constant"):
+        return "get_attr a tensor constant"  # numbered by the tracer, not by the model
+    return f"{n.op} {n.target}"
+
+
+def _graph_ops(model: nn.Module) -> list[str] | None:
+    "The traced graph's operations of `model` (None when it cannot be traced); cached while its modules stay."
+    kinds = tuple((name, type(m)) for name, m in model.named_modules())
+    hit = _GRAPHS.get(model)
+    if hit is not None and hit[0] == kinds:
+        return hit[1]
+    try:
+        gm = trace(model)
+    except UnitsError:  # not traceable: weight averaging needs no graph, so the check is skipped
+        return None
+    modules = dict(gm.named_modules())
+    ops = [_node_op(n, modules) for n in gm.graph.nodes]
+    _GRAPHS[model] = (kinds, ops)
+    return ops
+
+
+def _check_same_graph(models: list[nn.Module]) -> None:
+    "Refuse models of one class whose traced forward functions differ (e.g. ReLU in one, Tanh in another)."
+    graphs = [_graph_ops(m) for m in models]
+    if graphs[0] is None:
+        return
+    for i, g in enumerate(graphs[1:], 1):
+        if g is None or g == graphs[0]:
+            continue
+        k = next((k for k, (a, b) in enumerate(zip(graphs[0], g)) if a != b), min(len(g), len(graphs[0])))
+        here = g[k] if k < len(g) else "the end of the graph"
+        there = graphs[0][k] if k < len(graphs[0]) else "the end of the graph"
+        raise MergeError(
+            f"model {i} computes another function than model 0: operation {k} of its traced forward is "
+            f"{here}, model 0's is {there}; only models of one architecture can be merged"
+        )
+
+
+def _check_dtypes(sds: list[dict[str, torch.Tensor]]) -> None:
+    "Refuse models whose floating-point tensors have different dtypes (naming the first such tensor)."
+    for i, sd in enumerate(sds[1:], 1):
+        for k, v in sd.items():
+            v0 = sds[0][k]
+            if v.is_floating_point() and v.dtype != v0.dtype:
+                raise MergeError(
+                    f"{k} is {v.dtype} in model {i} but {v0.dtype} in model 0: convert the models to one dtype "
+                    f"first (e.g. `model.to({v0.dtype})`)"
+                )
+
+
 def check_models(models: Sequence[nn.Module], same_shapes: bool = True) -> list[nn.Module]:
-    "Validate the models of a merge: N >= 2, one architecture, equal keys (and shapes), finite weights."
+    "Validate the models of a merge: N >= 2, one architecture (keys, dtypes, traced graph), equal shapes, finite."
     models = list(models)
     if len(models) < 2:
         raise MergeError(f"merging needs at least 2 models, got {len(models)}")
@@ -41,28 +104,68 @@ def check_models(models: Sequence[nn.Module], same_shapes: bool = True) -> list[
         if bad:
             k = bad[0]
             raise MergeError(
-                f"{k}: shape {tuple(sd[k].shape)} in model {i} vs {tuple(sds[0][k].shape)} in model 0; "
-                "models of unequal widths need a method that zips (zipit)"
+                f"{k}: shape {tuple(sd[k].shape)} in model {i} vs {tuple(sds[0][k].shape)} in model 0; models of "
+                "different widths need a method that zips: `elastic_zip` (merge_nb.neuron_zipping) or `zipit`"
             )
+    _check_dtypes(sds)
     for i, sd in enumerate(sds):
         bad = [k for k, v in sd.items() if v.is_floating_point() and not torch.isfinite(v).all()]
         if bad:
             raise MergeError(f"model {i}: {bad[0]} has NaN or inf values")
+    _check_same_graph(models)
     return models
 
 
+def _degenerate(data: list[torch.Tensor]) -> bool:
+    "Whether the batches hold one sample, or only copies of one sample."
+    first = data[0][:1]
+    return sum(len(d) for d in data) == 1 or all(bool((d == first).all()) for d in data)
+
+
 def check_data(data: Iterable[torch.Tensor] | None) -> list[torch.Tensor]:
-    "Calibration data as a non-empty list of input batches (tuples `(x, y, ...)` give their `x`)."
+    "Calibration data as a non-empty list of finite input batches (tuples `(x, y, ...)` give their `x`)."
     if data is None:
         raise MergeError("this method needs calibration data: pass `data`, a list of input batches")
     if isinstance(data, torch.Tensor):
-        raise MergeError("`data` must be a list of input batches, not one tensor: pass `list(x.split(256))`")
+        raise MergeError(
+            f"`data` is one tensor of shape {tuple(data.shape)}, but must be an iterable of input batches: "
+            "pass `[x]`, `list(x.split(256))` or a DataLoader"
+        )
     data = [d[0] if isinstance(d, (tuple, list)) else d for d in data]
-    if not data or sum(len(d) for d in data) == 0:
-        raise MergeError("calibration data is empty")
+    if bad := [k for k, d in enumerate(data) if not isinstance(d, torch.Tensor)]:
+        raise MergeError(f"batch {bad[0]} of `data` is a {type(data[bad[0]]).__name__}, not a tensor")
+    data = [d for d in data if len(d)]
+    if not data:
+        raise MergeError("calibration data is empty: `data` holds no batch with a sample; pass input batches")
+    if bad := [k for k, d in enumerate(data) if d.is_floating_point() and not torch.isfinite(d).all()]:
+        raise MergeError(f"calibration batch {bad[0]} holds NaN or inf values: clean the data before merging")
+    if _degenerate(data):
+        warnings.warn(
+            "the calibration data is a single sample or copies of one: statistics from it are degenerate "
+            "(BatchNorm's running_var can become 0); pass varied samples",
+            MergeWarning,
+            stacklevel=2,
+        )
     return data
 
 # %% ../nbs/06_merge.ipynb #1bdfb52d
+def _norm_state(model: nn.Module, bns: list[nn.Module]) -> tuple:
+    "What a norm reset changes: every module's mode, the norms' momentum and buffers (copies)."
+    modes = [(m, m.training) for m in model.modules()]
+    norms = [(bn, bn.momentum, {k: v.clone() for k, v in bn._buffers.items() if v is not None}) for bn in bns]
+    return modes, norms
+
+
+def _restore(state: tuple) -> None:
+    modes, norms = state
+    for m, training in modes:
+        m.training = training
+    for bn, momentum, buffers in norms:
+        bn.momentum = momentum
+        for k, v in buffers.items():
+            bn._buffers[k].copy_(v)
+
+
 @torch.no_grad()
 def reset_norm_stats(model: nn.Module, data: Iterable[torch.Tensor]) -> nn.Module:
     "Re-estimate every BatchNorm's running statistics on `data` (one pass, cumulative average); in place, returns it."
@@ -70,18 +173,24 @@ def reset_norm_stats(model: nn.Module, data: Iterable[torch.Tensor]) -> nn.Modul
     bns = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     if not bns:
         return model
-    was = model.training
-    saved = [bn.momentum for bn in bns]
-    for bn in bns:
-        bn.reset_running_stats()
-        bn.momentum = None
-    model.train()
-    device = next(model.parameters()).device
-    for xb in data:
-        model(xb.to(device))
-    for bn, mom in zip(bns, saved):
-        bn.momentum = mom
-    model.train(was)
+    state = _norm_state(model, bns)
+    done = False
+    try:
+        for bn in bns:
+            bn.reset_running_stats()
+            bn.momentum = None
+        model.train()
+        device = next(model.parameters()).device
+        for xb in data:
+            model(xb.to(device))
+        done = True
+    finally:
+        if not done:  # a batch failed: the model is left exactly as it was
+            _restore(state)
+    for bn, momentum, _ in state[1]:
+        bn.momentum = momentum
+    for m, training in state[0]:
+        m.training = training
     return model
 
 
