@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 from .common import figures_dir
 from .della import reproduce_della
 from .hetero import reproduce_hetero
+from .mudsc import claims_mudsc, reproduce_mudsc
 from .pleas import reproduce_pleas
 from .summary import claims_della, claims_hetero, claims_pleas, claims_zipit, write_summary
 from .zipit import reproduce_zipit
@@ -25,6 +26,7 @@ from ..io import MergeError
 REPRODUCTIONS: dict[str, Callable[..., dict]] = {
     "zipit": reproduce_zipit,
     "hetero": reproduce_hetero,
+    "mudsc": reproduce_mudsc,
     "della": reproduce_della,
     "pleas": reproduce_pleas,
 }
@@ -32,6 +34,7 @@ REPRODUCTIONS: dict[str, Callable[..., dict]] = {
 CLAIMS: dict[str, Callable[[Path], pd.DataFrame]] = {
     "zipit": claims_zipit,
     "hetero": claims_hetero,
+    "mudsc": claims_mudsc,
     "della": claims_della,
     "pleas": claims_pleas,
 }
