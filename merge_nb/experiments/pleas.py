@@ -5,7 +5,7 @@
 __all__ = ['PLEAS_PUBLISHED', 'PLEAS_BUDGETS', 'RIDGE_GRID', 'FREE_TRANSFORM', 'PROJ_ENSEMBLE', 'ADAM', 'RESNET_GROUP',
            'RESNET_RUN', 'pleas_split', 'pleas_extras', 'pleas_mudsc', 'ridge_grid', 'reproduce_pleas']
 
-# %% ../../nbs/14_pleas.ipynb #81bd5d5d
+# %% ../../nbs/14_pleas.ipynb #6d701e14
 import copy
 from pathlib import Path
 from typing import Sequence
@@ -27,7 +27,7 @@ from ..similarity import activation_stats
 from ..units import unit_groups
 from ..zoo import load_models, tasks_of
 
-# %% ../../nbs/14_pleas.ipynb #c21bd231
+# %% ../../nbs/14_pleas.ipynb #7d55453c
 PLEAS_PUBLISHED = {  # PLeaS (Nasery et al. 2025), ResNet-50 on DomainNet at 1x FLOPs, mean of 4 domains (%)
     "WA": 1.5,
     "Git Re-Basin": 17.8,
@@ -123,7 +123,7 @@ def pleas_split(
     runs["split"] = split
     return runs
 
-# %% ../../nbs/14_pleas.ipynb #a473fac4
+# %% ../../nbs/14_pleas.ipynb #a5c37272
 def pleas_extras(
     group: str,
     split: int,
@@ -213,7 +213,7 @@ def ridge_grid(
     grid["split"] = split
     return grid
 
-# %% ../../nbs/14_pleas.ipynb #8bb73e7a
+# %% ../../nbs/14_pleas.ipynb #9bbfd910
 def _choose_allocation(runs: pd.DataFrame, method: str = "PLeaS") -> str:
     "The allocation of `method` with the best validation joint accuracy (mean over splits and budgets)."
     r = runs[runs.method == method]
@@ -391,8 +391,8 @@ def _write(runs: pd.DataFrame, out: Path, stem: str, title: str) -> dict:
 
 RESNET_GROUP = "resnet20x1-fmnist5+5"
 RESNET_RUN = dict(  # the ResNet-20 pair, split 0: the subset this machine's shared CPU allowed (see the text)
-    n_cal=128, n_val=100, n_test=1000, budgets=(1.0, 1.5, 2.0), zip_stops=(), allocations=("uniform",),
-    free_allocations=(),
+    n_cal=128, n_val=100, n_test=1000, budgets=PLEAS_BUDGETS, zip_stops=(), allocations=("uniform",),
+    free_allocations=("uniform",),
 )
 
 
