@@ -5,7 +5,7 @@
 __all__ = ['PLEAS_PUBLISHED', 'PLEAS_BUDGETS', 'RIDGE_GRID', 'FREE_TRANSFORM', 'PROJ_ENSEMBLE', 'ADAM', 'RESNET_GROUP',
            'RESNET_RUN', 'pleas_split', 'pleas_extras', 'pleas_mudsc', 'ridge_grid', 'reproduce_pleas']
 
-# %% ../../nbs/14_pleas.ipynb #6d701e14
+# %% ../../nbs/14_pleas.ipynb #078b5c96
 import copy
 from pathlib import Path
 from typing import Sequence
@@ -27,7 +27,7 @@ from ..similarity import activation_stats
 from ..units import unit_groups
 from ..zoo import load_models, tasks_of
 
-# %% ../../nbs/14_pleas.ipynb #7d55453c
+# %% ../../nbs/14_pleas.ipynb #bb5c5be2
 PLEAS_PUBLISHED = {  # PLeaS (Nasery et al. 2025), ResNet-50 on DomainNet at 1x FLOPs, mean of 4 domains (%)
     "WA": 1.5,
     "Git Re-Basin": 17.8,
@@ -123,7 +123,7 @@ def pleas_split(
     runs["split"] = split
     return runs
 
-# %% ../../nbs/14_pleas.ipynb #a5c37272
+# %% ../../nbs/14_pleas.ipynb #aa64798e
 def pleas_extras(
     group: str,
     split: int,
@@ -213,7 +213,7 @@ def ridge_grid(
     grid["split"] = split
     return grid
 
-# %% ../../nbs/14_pleas.ipynb #9bbfd910
+# %% ../../nbs/14_pleas.ipynb #43c03bfa
 def _choose_allocation(runs: pd.DataFrame, method: str = "PLeaS") -> str:
     "The allocation of `method` with the best validation joint accuracy (mean over splits and budgets)."
     r = runs[runs.method == method]
@@ -362,10 +362,10 @@ def _solver_verdict(solver: pd.DataFrame) -> str:
 
 def _ridge_verdict(ridges: pd.DataFrame) -> str:
     "A sentence computed from the ridge grid: the validated choice against the library default."
-    best = ridges["val mean %"].idxmax()
-    return (f"Validation picks ridge {best:g} ({ridges.loc[best, 'val mean %']:.1f}% mean validation joint accuracy; "
-            f"grid {', '.join(f'{r:g}: {v:.1f}%' for r, v in ridges['val mean %'].items())}); the library default "
-            f"RIDGE is {RIDGE:g}.")
+    label = ridges["val mean %"].idxmax()
+    grid = ", ".join(f"{float(r):g}: {v:.1f}%" for r, v in ridges["val mean %"].items())
+    return (f"Validation picks ridge {float(label):g} ({ridges.loc[label, 'val mean %']:.1f}% mean validation joint "
+            f"accuracy; grid {grid}); the library default RIDGE is {RIDGE:g}.")
 
 
 def _write(runs: pd.DataFrame, out: Path, stem: str, title: str) -> dict:
@@ -416,7 +416,7 @@ def reproduce_pleas(quick: bool = False, out_dir: str | Path | None = None, prog
     grid = pd.concat([ridge_grid(group, s, n_cal=kw["n_cal"], n_val=kw["n_val"], progress=progress, **grid_kw)
                       for s in splits], ignore_index=True)
     ridges = _ridge_table(grid)
-    save_table(ridges, out / "pleas_ridge", floatfmt=".1f")
+    save_table(ridges, out / "pleas_ridge", floatfmt=".4g")  # ".1f" would print 1e-4 as 0.0
     res = _write(runs, out, "pleas", f"PLeaS, Fashion-MNIST 5+5, {group} ({len(splits)} split(s))")
     res.update(ridge=ridges, verdict=res["verdict"] + " " + _ridge_verdict(ridges))
     if not quick:
