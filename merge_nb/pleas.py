@@ -6,6 +6,7 @@
 from __future__ import annotations
 import copy
 import math
+import numbers
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
@@ -205,7 +206,7 @@ ALLOCATIONS: dict[str, Callable[[float, AllocationInput], dict[str, float]]] = {
 
 def check_budget(budget: float) -> float:
     "The budget as a float, or `PleasError` unless it lies in [1, 2] (one model's FLOPs to two models')."
-    if isinstance(budget, bool) or not isinstance(budget, (int, float)) or not 1.0 <= budget <= 2.0:
+    if isinstance(budget, bool) or not isinstance(budget, numbers.Real) or not 1.0 <= budget <= 2.0:
         raise PleasError(
             f"budget must be a number in [1, 2] (FLOPs relative to one original: 1 fully merged, 2 both models "
             f"side by side), got {budget!r}"
