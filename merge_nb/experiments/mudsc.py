@@ -279,9 +279,10 @@ def _summary(runs: pd.DataFrame, missing: dict[str, str]) -> pd.DataFrame:
     for setting, r in runs.groupby("setting", sort=False):
         for method in [m for m in MUDSC_METHODS if m in set(r.method)]:
             x = r[r.method == method]
+            spread = 100.0 if len(x) > 1 else math.nan  # no spread from one split
             rows.append({"setting": setting, "method": method, "joint %": x.joint.mean() * 100,
-                         "joint ± (std)": x.joint.std(ddof=0) * 100, "per-task %": x.task_avg.mean() * 100,
-                         "per-task ± (std)": x.task_avg.std(ddof=0) * 100, "splits": len(x),
+                         "joint ± (std)": x.joint.std(ddof=0) * spread, "per-task %": x.task_avg.mean() * 100,
+                         "per-task ± (std)": x.task_avg.std(ddof=0) * spread, "splits": len(x),
                          _PUB_COL: MUDSC_PUBLISHED[method]})
     rows += [{"setting": s, "method": why} for s, why in missing.items()]
     return pd.DataFrame(rows).set_index(["setting", "method"])
