@@ -122,7 +122,26 @@ def _degenerate(data: list[torch.Tensor]) -> bool:
     return sum(len(d) for d in data) == 1 or all(bool((d == first).all()) for d in data)
 
 
-def check_data(data: Iterable[torch.Tensor] | None) -> list[torch.Tensor]:
+def _check_input_dtype(data: list[torch.Tensor], model: nn.Module) -> None:
+    "Refuse batches of a dtype the model cannot take: other floats than its weights, integers without an embedding."
+    weight = next((t for t in model.parameters() if t.is_floating_point()), None)
+    if weight is None:
+        return
+    takes_ids = any(isinstance(m, nn.Embedding) for m in model.modules())
+    for k, d in enumerate(data):
+        if d.is_floating_point() and d.dtype != weight.dtype:
+            raise MergeError(
+                f"calibration batch {k} is {d.dtype} but the model's weights are {weight.dtype}: "
+                f"convert the data (`x.to({weight.dtype})`)"
+            )
+        if not d.is_floating_point() and not takes_ids:
+            raise MergeError(
+                f"calibration batch {k} is {d.dtype} but the model (weights {weight.dtype}, no embedding) takes "
+                "floating inputs: convert the data, e.g. `x.float() / 255` for 8-bit images"
+            )
+
+
+def check_data(data: Iterable[torch.Tensor] | None, model: nn.Module | None = None) -> list[torch.Tensor]:
     "Calibration data as a non-empty list of finite input batches (tuples `(x, y, ...)` give their `x`)."
     if data is None:
         raise MergeError("this method needs calibration data: pass `data`, a list of input batches")
@@ -146,6 +165,8 @@ def check_data(data: Iterable[torch.Tensor] | None) -> list[torch.Tensor]:
             MergeWarning,
             stacklevel=2,
         )
+    if model is not None:
+        _check_input_dtype(data, model)
     return data
 
 # %% ../nbs/06_merge.ipynb #1bdfb52d
@@ -169,7 +190,7 @@ def _restore(state: tuple) -> None:
 @torch.no_grad()
 def reset_norm_stats(model: nn.Module, data: Iterable[torch.Tensor]) -> nn.Module:
     "Re-estimate every BatchNorm's running statistics on `data` (one pass, cumulative average); in place, returns it."
-    data = check_data(data)
+    data = check_data(data, model)
     bns = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     if not bns:
         return model
@@ -501,7 +522,7 @@ def align(
     groups = list(groups) if groups is not None else unit_groups(models[0])
     names = [g.name for g in groups_before(models[0], groups, stop_after)]
     if stats is None:
-        stats = activation_stats(models, check_data(data), groups=groups, only=names)
+        stats = activation_stats(models, check_data(data, models[0]), groups=groups, only=names)
     else:
         _check_stats(stats, names, model_groups(models, groups))
     similarity = {n: stats[n].corr for n in names}
