@@ -21,7 +21,7 @@ from .matching import Match, block_scores, match_in_blocks, match_permute, match
 # %% auto #0
 __all__ = ['MergeWarning', 'check_models', 'check_data', 'reset_norm_stats', 'Ensemble', 'ensemble', 'weight_average',
            'merged_state_dict', 'load_resized', 'split_at_stage', 'PartialMerge', 'Alignment', 'groups_before',
-           'merge_models', 'match_groups', 'align', 'align_and_merge', 'permute', 'zip_matcher', 'zipit',
+           'merge_models', 'match_groups', 'check_stats', 'align', 'align_and_merge', 'permute', 'zip_matcher', 'zipit',
            'weight_matching', 'git_rebasin']
 
 # %% ../nbs/06_merge.ipynb #4e3e803f
@@ -496,7 +496,8 @@ def match_groups(
     return {n: out[n] for n in similarity}
 
 # %% ../nbs/06_merge.ipynb #6d9053ca
-def _check_stats(stats: dict[str, Stats], names: Sequence[str], per_model: list[list[UnitGroup]]) -> None:
+def check_stats(stats: dict[str, Stats], names: Sequence[str], per_model: list[list[UnitGroup]]) -> None:
+    "Refuse precomputed `stats` that lack one of the groups `names` or were computed for models of other widths."
     if missing := [n for n in names if n not in stats]:
         raise MergeError(f"`stats` lack groups {missing[:3]}: compute them with activation_stats(models, data, groups)")
     for n in names:
@@ -524,7 +525,7 @@ def align(
     if stats is None:
         stats = activation_stats(models, check_data(data, models[0]), groups=groups, only=names)
     else:
-        _check_stats(stats, names, model_groups(models, groups))
+        check_stats(stats, names, model_groups(models, groups))
     similarity = {n: stats[n].corr for n in names}
     return Alignment(match_groups(similarity, groups, {n: stats[n].sizes for n in names}, matcher), groups, stop_after)
 

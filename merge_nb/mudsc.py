@@ -17,7 +17,7 @@ from .io import MergeError
 from .units import UnitGroup, unit_groups
 from .similarity import Stats, WeightSpace, activation_stats, model_groups
 from .matching import Match, match_permute, match_zip
-from .merge import Alignment, check_data, check_models, match_groups, merge_models
+from .merge import Alignment, check_data, check_models, check_stats, match_groups, merge_models
 
 # %% auto #0
 __all__ = ['PSI', 'MudscError', 'mudsc_matcher', 'match_maps', 'pair_similarity', 'mudsc_align', 'mudsc',
@@ -135,16 +135,6 @@ class _Combined:
         return float(torch.tensor([pair_similarity(matches[n], self(n, matches)) for n in self.names]).nanmean())
 
 # %% ../nbs/12_mudsc.ipynb #181249c6
-def _check_stats(stats: dict, names: Sequence[str], sizes: dict[str, list[int]]) -> None:
-    if missing := [n for n in names if n not in stats]:
-        raise MudscError(f"`stats` lack groups {missing[:3]}: compute them with activation_stats(models, data, groups)")
-    if bad := [n for n in names if list(stats[n].sizes) != sizes[n]]:
-        raise MudscError(
-            f"`stats` of group {bad[0]} are for sizes {stats[bad[0]].sizes}, the models have {sizes[bad[0]]}: "
-            "statistics of other models?"
-        )
-
-
 def mudsc_align(
     models: Sequence[nn.Module],
     data: Iterable[Tensor] | None = None,
@@ -175,7 +165,7 @@ def mudsc_align(
     sizes = {g.name: [gs[k].size for gs in per_model] for k, g in enumerate(groups)}
     if stats is None:
         stats = activation_stats(models, check_data(data), groups=groups)
-    _check_stats(stats, names, sizes)
+    check_stats(stats, names, per_model)
     ws = WeightSpace(models, groups, dtype=torch.float32) if f > 0 else None   # similarities only rank pairs
     sim = _Combined(ws, stats, f, kind, groups)
     units = _tie_units(groups)
