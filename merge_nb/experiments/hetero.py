@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 
 from ..data import calibration_data, load_images, task_indices
 from .common import cached, figures_dir
-from .zipit import _subset
+from .zipit import subset_images
 from ..io import save_figure, save_table
 from ..layer_alignment import MAPPERS, depth_alignment, layer_align, layer_map, pad_models
 from ..matching import ZipExhaustedError
@@ -152,8 +152,8 @@ def hetero_runs(quick: bool, split: int = 0, progress: bool = True, refresh: boo
         n_cal, n_val, n_test = 256, 500, 1000  # subsets: two CPU cores shared by five jobs
     names = HETERO_NAMES[quick]
     cal = calibration_data("fashion_mnist", n=n_cal, seed=split)
-    val = _subset(*load_images("fashion_mnist", "val"), n_val)
-    test = _subset(*load_images("fashion_mnist", "test"), n_test)
+    val = subset_images(*load_images("fashion_mnist", "val"), n_val)
+    test = subset_images(*load_images("fashion_mnist", "test"), n_test)
     stops = models["D"][0].stage_names[:-1] if not quick else ["layers.0", "layers.1"]
     base = dict(quick=quick, split=split, n_cal=n_cal, n_val=n_val, n_test=n_test, grid=HETERO_GRID, version=_VERSION)
     runs, grids = [], []

@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 
 from ..data import calibration_data, load_images
 from .common import cached, figures_dir
-from .zipit import _fingerprint, _subset
+from .zipit import match_fingerprint, subset_images
 from ..io import atomic_write, save_figure, save_table
 from ..matching import ZipExhaustedError
 from ..merge import git_rebasin, merge_models, reset_norm_stats, weight_average
@@ -80,7 +80,7 @@ class _Split:
 
     def score(self, alignment, x, y) -> dict:
         "Scores of the merged model (norms reset on the calibration data), once per distinct alignment."
-        key = (_fingerprint(alignment), len(y))
+        key = (match_fingerprint(alignment), len(y))
         if key not in self.scored:
             self.scored[key] = scores(predict(merge_models(self.models, alignment, self.cal), x), y, self.tasks)
         return self.scored[key]
@@ -185,7 +185,7 @@ def mudsc_split(
         return _split_of(pool, group, split, n_cal, max_sweeps, patience)
 
     def val_of() -> pd.DataFrame:
-        xv, yv = _subset(*load_images("fashion_mnist", "val"), n_val)
+        xv, yv = subset_images(*load_images("fashion_mnist", "val"), n_val)
         return _val_rows(S(), xv, yv, alphas, betas, cfg["fix_rates"], progress)
 
     val = cached("mudsc_val", cfg, val_of, refresh=refresh)
@@ -194,7 +194,7 @@ def mudsc_split(
         ch.update(chosen_f)
 
     def test_of() -> pd.DataFrame:
-        xt, yt = _subset(*load_images("fashion_mnist", "test"), n_test)
+        xt, yt = subset_images(*load_images("fashion_mnist", "test"), n_test)
         return _test_rows(S(), xt, yt, ch)
 
     test = cached("mudsc_test", dict(cfg, n_test=n_test, **ch), test_of, refresh=refresh)
@@ -211,7 +211,7 @@ def mudsc_n5(ch: dict, *, n_cal: int, n_test: int | None, max_sweeps: int = 100,
 
     def compute() -> pd.DataFrame:
         S = _split_of(pool, g, MUDSC_N5["split"], n_cal, max_sweeps, patience)
-        xt, yt = _subset(*load_images("fashion_mnist", "test"), n_test)
+        xt, yt = subset_images(*load_images("fashion_mnist", "test"), n_test)
         return _test_rows(S, xt, yt, ch, skip=("Weight-only zip",))
 
     return cached("mudsc_n5", cfg, compute, refresh=refresh)
@@ -258,7 +258,7 @@ def mudsc_landscape(group: str, split: int, ch: dict, *, n_cal: int, n_eval: int
         r = {k: w[k] - zx * e1[k] for k in a}
         zy = math.sqrt(sum((t * t).sum().item() for t in r.values()))
         e2 = {k: t / zy for k, t in r.items()}
-        xe, ye = _subset(*load_images("fashion_mnist", "test"), n_eval)
+        xe, ye = subset_images(*load_images("fashion_mnist", "test"), n_eval)
         probe, rows = copy.deepcopy(A), []
         for x in np.linspace(-0.25 * nu, 1.25 * nu, steps):
             for y in np.linspace(-0.5 * zy, 1.5 * zy, steps):

@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 
 from ..data import calibration_data, load_images, transform_images
 from .common import cached, figures_dir
-from .zipit import _subset
+from .zipit import subset_images
 from ..io import save_figure, save_table
 from ..merge import align, git_rebasin, merge_models, permute, reset_norm_stats, weight_average, zip_matcher
 from ..models import predict, scores
@@ -48,12 +48,17 @@ def _evaluate(model, xv, yv, xt, yt, tasks) -> dict:
     return dict(val_joint=scores(predict(model, xv), yv, tasks)["joint"], **scores(predict(model, xt), yt, tasks))
 
 
+def _split_rows(name: str, cfg: dict, compute, split: int, refresh: bool) -> pd.DataFrame:
+    "The cached rows of one split's step `name`, with a `split` column."
+    return cached(name, cfg, compute, refresh=refresh).assign(split=split)
+
+
 def _setup(group: str, split: int, n_cal: int, n_val: int | None, n_test: int | None):
     "The pair, its tasks, calibration batches, validation and test subsets, groups and FLOPs model of one split."
     models, tasks = load_models(group, split=split), tasks_of(group, split=split)
     cal = calibration_data("fashion_mnist", n=n_cal, seed=split)
-    xv, yv = _subset(*load_images("fashion_mnist", "val"), n_val)
-    xt, yt = _subset(*load_images("fashion_mnist", "test"), n_test)
+    xv, yv = subset_images(*load_images("fashion_mnist", "val"), n_val)
+    xt, yt = subset_images(*load_images("fashion_mnist", "test"), n_test)
     groups = unit_groups(models[0])
     return models, tasks, cal, (xv, yv, xt, yt), groups, FlopModel.of(models[0], groups, cal[0])
 
@@ -119,9 +124,7 @@ def pleas_split(
         bar.close()
         return pd.DataFrame(rows)
 
-    runs = cached("pleas_runs", cfg, compute, refresh=refresh)
-    runs["split"] = split
-    return runs
+    return _split_rows("pleas_runs", cfg, compute, split, refresh)
 
 # %% ../../nbs/14_pleas.ipynb #aa64798e
 def pleas_extras(
@@ -155,9 +158,7 @@ def pleas_extras(
                              **_evaluate(r.model, xv, yv, xt, yt, tasks)))
         return pd.DataFrame(rows)
 
-    extras = cached("pleas_extras", cfg, compute, refresh=refresh)
-    extras["split"] = split
-    return extras
+    return _split_rows("pleas_extras", cfg, compute, split, refresh)
 
 
 def pleas_mudsc(
@@ -178,9 +179,7 @@ def pleas_mudsc(
         flops = measure_flops(merged, cal[0]) / fm.total
         return pd.DataFrame([dict(method="MuDSC", flops=flops, **_evaluate(merged, xv, yv, xt, yt, tasks))])
 
-    rows = cached("pleas_mudsc", cfg, compute, refresh=refresh)
-    rows["split"] = split
-    return rows
+    return _split_rows("pleas_mudsc", cfg, compute, split, refresh)
 
 
 def ridge_grid(
@@ -209,9 +208,7 @@ def ridge_grid(
                 rows.append(dict(ridge=lam, budget=b, val_joint=scores(predict(r.model, xv), yv, tasks)["joint"]))
         return pd.DataFrame(rows)
 
-    grid = cached("pleas_ridge", cfg, compute, refresh=refresh)
-    grid["split"] = split
-    return grid
+    return _split_rows("pleas_ridge", cfg, compute, split, refresh)
 
 # %% ../../nbs/14_pleas.ipynb #43c03bfa
 def _choose_allocation(runs: pd.DataFrame, method: str = "PLeaS") -> str:
