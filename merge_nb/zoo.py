@@ -57,11 +57,12 @@ def _task_recipes(group: str, arch: str, arch_kwargs: dict, schedule: dict, n_ta
                                                seed=1000 * s + t, schedule=schedule)
     return out
 
-def _shared_label_recipes(group: str, arch: str, arch_kwargs: dict, schedule: dict, n_models: int) -> dict:
-    "`n_models` recipes on all ten classes that differ only in their seed: `<group>-s0-t<i>`."
-    return {f"{group}-s0-t{i}": Recipe(group, arch, arch_kwargs, tuple(range(10)), split=0, task=i, seed=i,
-                                       schedule=schedule)
-            for i in range(n_models)}
+def _shared_label_recipes(group: str, arch: str, arch_kwargs: dict, schedule: dict, n_models: int,
+                          splits: Sequence[int] = (0,)) -> dict:
+    "Per replicate `s`, `n_models` recipes on all ten classes that differ only in their seed: `<group>-s<s>-t<i>`."
+    return {f"{group}-s{s}-t{i}": Recipe(group, arch, arch_kwargs, tuple(range(10)), split=s, task=i,
+                                         seed=1000 * s + i, schedule=schedule)
+            for s in splits for i in range(n_models)}
 
 # %% ../nbs/02_zoo.ipynb #68e7201e
 DELLA_GROUP, DELLA_TASKS = "della-mlp-fmnist", ("rot90", "invert", "vflip")
@@ -93,6 +94,7 @@ RECIPES: dict[str, Recipe] = {
                     [0, 1, 2]),
     **_task_recipes("vit4x1-fmnist5+5", "vit", dict(depth=4, width=1, heads=4, patch=4), VIT_SCHEDULE, 2, [0]),
     **_shared_label_recipes("resnet20x1-fmnist10", "resnet", dict(depth=20, width=1), RESNET_SCHEDULE, 2),
+    **_shared_label_recipes("mlp-fmnist10", "mlp", dict(depth=3, width=1), MLP_SCHEDULE, 2, [0, 1, 2]),
     **_della_recipes(),
 }
 
