@@ -369,9 +369,9 @@ def train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, classes: Sequence[
 
 # %% ../nbs/01_models.ipynb #0a7cea33
 @torch.no_grad()
-def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 1024, device: str | torch.device | None = None,
+def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 128, device: str | torch.device | None = None,
             transform: Callable[[torch.Tensor], torch.Tensor] | None = None) -> torch.Tensor:
-    "Logits of `model` (eval mode) on `x`, batched, returned on the CPU."
+    "Logits of `model` (eval mode) on `x`, in batches of `batch_size` (cache-sized: fast), returned on the CPU."
     device = torch.device(device) if device is not None else next(model.parameters()).device
     was = model.training
     model.eval()
@@ -398,7 +398,7 @@ def scores(logits: torch.Tensor, y: torch.Tensor, tasks: Sequence[Sequence[int]]
 
 def evaluate(models: nn.Module | Sequence[nn.Module], x: torch.Tensor, y: torch.Tensor,
              tasks: Sequence[Sequence[int]], names: Sequence[str] | None = None, ensemble: bool = True,
-             batch_size: int = 1024) -> pd.DataFrame:
+             batch_size: int = 128) -> pd.DataFrame:
     "Joint and per-task accuracy of each model (a row each), plus their ensemble when several are given."
     models = [models] if isinstance(models, nn.Module) else list(models)
     if not models:
