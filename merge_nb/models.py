@@ -371,13 +371,13 @@ def train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, classes: Sequence[
 @torch.no_grad()
 def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 128, device: str | torch.device | None = None,
             transform: Callable[[torch.Tensor], torch.Tensor] | None = None) -> torch.Tensor:
-    "Logits of `model` (eval mode) on `x`, in batches of `batch_size` (cache-sized: fast), returned on the CPU."
+    "Logits of `model` (eval mode) on `x`, in equal batches of at most `batch_size` (no tiny remainder), on the CPU."
     device = torch.device(device) if device is not None else next(model.parameters()).device
     was = model.training
     model.eval()
     out = []
-    for i in range(0, len(x), batch_size):
-        xb = x[i:i + batch_size].to(device)
+    for xb in x.tensor_split(max(1, -(-len(x) // batch_size))):  # ceil(n / batch_size) batches, sizes differ by <= 1
+        xb = xb.to(device)
         out.append(model(transform(xb) if transform else xb).float().cpu())
     model.train(was)
     return torch.cat(out)
