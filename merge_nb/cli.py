@@ -126,9 +126,9 @@ def cmd_merge(args) -> int:
 
 # %% ../nbs/99_cli.ipynb #28501386
 def _print_summary(table, path) -> None:
-    counts = table.verdict.value_counts()
-    print(f"wrote {path} and {path.with_suffix('.csv').name}: {len(table)} claims, "
-          + ", ".join(f"{n} {v}" for v, n in counts.items()))
+    from merge_nb.experiments.summary import verdict_tally
+
+    print(f"wrote {path} and {path.with_suffix('.csv').name}: {len(table)} claims, {verdict_tally(table)}")
 
 def cmd_reproduce(args) -> int:
     "Run the named reproductions (default: all) of `merge_nb.experiments.REPRODUCTIONS`, then write the summary."

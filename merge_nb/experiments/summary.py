@@ -4,7 +4,7 @@
 
 __all__ = ['SUMMARY_COLUMNS', 'CLOSE', 'RELATIONS', 'VERDICTS', 'ZIPIT_CLAIMS', 'HETERO_CLAIMS', 'DELLA_BEST_P',
            'verdict', 'claim_row', 'compare_claim', 'claims_zipit', 'claims_hetero', 'claims_della', 'claims_pleas',
-           'not_run_row', 'summary_table', 'summary_markdown', 'write_summary']
+           'not_run_row', 'summary_table', 'verdict_tally', 'summary_markdown', 'write_summary']
 
 # %% ../../nbs/20_reproduce.ipynb #e8bb21da
 from pathlib import Path
@@ -259,15 +259,17 @@ def summary_table(out_dir: Path, claims: Mapping[str, Callable[[Path], pd.DataFr
             parts.append(pd.DataFrame([not_run_row(name, e, quick)], columns=SUMMARY_COLUMNS))
     return pd.concat(parts, ignore_index=True)
 
+def verdict_tally(table: pd.DataFrame) -> str:
+    "How many claims got each verdict, in the order reproduced, partly, not, not run (e.g. '3 reproduced, 1 not')."
+    counts = table.verdict.value_counts()
+    return ", ".join(f"{counts[v]} {v}" for v in [*VERDICTS, "not run"] if v in counts)
+
 def summary_markdown(table: pd.DataFrame, link_prefix: str = "") -> str:
     "The summary as a Markdown table, figures as links (`link_prefix` + file name), and a count of verdicts."
     t = table.copy()
     t["figure"] = [", ".join(f"[{Path(f).stem}]({link_prefix}{f})" for f in fs.split("; ") if f)
                    for fs in t.figure.fillna("")]
-    counts = t.verdict.value_counts()
-    order = [*VERDICTS, "not run"]
-    tally = ", ".join(f"{counts[v]} {v}" for v in order if v in counts)
-    return f"{len(t)} claims: {tally}.\n\n" + t.to_markdown(index=False) + "\n"
+    return f"{len(t)} claims: {verdict_tally(t)}.\n\n" + t.to_markdown(index=False) + "\n"
 
 def write_summary(out_dir: Path, claims: Mapping[str, Callable[[Path], pd.DataFrame]],
                   quick: bool = False) -> pd.DataFrame:
