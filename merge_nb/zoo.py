@@ -21,8 +21,9 @@ from .models import build_model, class_vectors, train, scores, predict, default_
 # %% auto #0
 __all__ = ['RESNET_SCHEDULE', 'MLP_SCHEDULE', 'VIT_SCHEDULE', 'DELLA_GROUP', 'DELLA_TASKS', 'DELLA_ARCH',
            'DELLA_BASE_SCHEDULE', 'DELLA_EXPERT_SCHEDULE', 'RECIPES', 'TRAINERS', 'Recipe', 'ZooError', 'zoo_dir',
-           'zoo_names', 'recipe', 'build', 'read_manifest', 'recipe_fields', 'is_stale', 'training_checkpoint',
-           'task_accuracy', 'train_zoo_model', 'load_model', 'load_models', 'tasks_of', 'zoo_table']
+           'zoo_names', 'recipe', 'build', 'part_indices', 'read_manifest', 'recipe_fields', 'is_stale',
+           'training_checkpoint', 'task_accuracy', 'train_zoo_model', 'load_model', 'load_models', 'tasks_of',
+           'zoo_table']
 
 # %% ../nbs/02_zoo.ipynb #b58d01cf
 @dataclass(frozen=True)
@@ -58,10 +59,10 @@ def _task_recipes(group: str, arch: str, arch_kwargs: dict, schedule: dict, n_ta
     return out
 
 def _shared_label_recipes(group: str, arch: str, arch_kwargs: dict, schedule: dict, n_models: int,
-                          splits: Sequence[int] = (0,)) -> dict:
-    "Per replicate `s`, `n_models` recipes on all ten classes that differ only in their seed: `<group>-s<s>-t<i>`."
+                          splits: Sequence[int] = (0,), trainer: str = "classifier") -> dict:
+    "Per replicate `s`, `n_models` recipes on all ten classes that differ in their seed: `<group>-s<s>-t<i>`."
     return {f"{group}-s{s}-t{i}": Recipe(group, arch, arch_kwargs, tuple(range(10)), split=s, task=i,
-                                         seed=1000 * s + i, schedule=schedule)
+                                         seed=1000 * s + i, schedule=schedule, trainer=trainer)
             for s in splits for i in range(n_models)}
 
 # %% ../nbs/02_zoo.ipynb #68e7201e
@@ -95,6 +96,8 @@ RECIPES: dict[str, Recipe] = {
     **_task_recipes("vit4x1-fmnist5+5", "vit", dict(depth=4, width=1, heads=4, patch=4), VIT_SCHEDULE, 2, [0]),
     **_shared_label_recipes("resnet20x1-fmnist10", "resnet", dict(depth=20, width=1), RESNET_SCHEDULE, 2),
     **_shared_label_recipes("mlp-fmnist10", "mlp", dict(depth=3, width=1), MLP_SCHEDULE, 2, [0, 1, 2]),
+    **_shared_label_recipes("mlp-fmnist10halves", "mlp", dict(depth=3, width=1), MLP_SCHEDULE, 2, [0, 1, 2],
+                            trainer="classifier-part"),
     **_della_recipes(),
 }
 
@@ -133,6 +136,24 @@ def _train_classifier(r: Recipe, device: torch.device, checkpoint: Path | None =
           **r.schedule)
     return model
 
+def part_indices(n: int, part: int, parts: int, seed: int) -> torch.Tensor:
+    "Sorted indices of the `part`-th of `parts` disjoint, nearly equal parts of `range(n)` (a permutation by `seed`)."
+    if not 0 <= part < parts:
+        raise ZooError(f"part {part} of {parts} does not exist (parts are numbered 0 to {parts - 1})")
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    return perm.tensor_split(parts)[part].sort().values
+
+def _train_part(r: Recipe, device: torch.device, checkpoint: Path | None = None) -> nn.Module:
+    "Zoo trainer: as `classifier`, on the `r.task`-th of its group's disjoint parts of those images (seeded by split)."
+    parts = sum(q.group == r.group and q.split == r.split for q in RECIPES.values())  # one part per model
+    model = build(r)
+    x, y = load_images(r.data, "train")
+    idx = task_indices(y, r.classes)
+    idx = idx[part_indices(len(idx), r.task, parts, seed=1000 * r.split)]
+    train(model, x[idx], y[idx], classes=r.classes, seed=r.seed, device=device, checkpoint=checkpoint,
+          **r.schedule)
+    return model
+
 def _train_finetune(r: Recipe, device: torch.device, checkpoint: Path | None = None) -> nn.Module:
     "Zoo trainer: the base named in `r.extra['base']` (weights and head), fine-tuned on the recipe's task."
     model = build(r)
@@ -143,6 +164,7 @@ def _train_finetune(r: Recipe, device: torch.device, checkpoint: Path | None = N
 
 TRAINERS: dict[str, Callable[..., nn.Module]] = {
     "classifier": _train_classifier,
+    "classifier-part": _train_part,
     "delta-finetune": _train_finetune,
 }
 
