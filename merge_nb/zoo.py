@@ -127,11 +127,14 @@ def build(r: Recipe) -> nn.Module:
     return build_model(r.arch, seed=r.seed, head=r.head, n_classes=n_classes(r.data), vectors=vec, **r.arch_kwargs)
 
 # %% ../nbs/02_zoo.ipynb #e68eae68
-def _train_classifier(r: Recipe, device: torch.device, checkpoint: Path | None = None) -> nn.Module:
-    "Zoo trainer: a model of the recipe trained from scratch on its classes' training images."
+def _train_classifier(r: Recipe, device: torch.device, checkpoint: Path | None = None,
+                      part: tuple[int, int] | None = None) -> nn.Module:
+    "Zoo trainer: a model trained from scratch on its classes' training images (with `part` = (k, n): the k-th of n)."
     model = build(r)
     x, y = load_images(r.data, "train")
     idx = task_indices(y, r.classes)
+    if part is not None:
+        idx = idx[part_indices(len(idx), *part, seed=1000 * r.split)]
     train(model, x[idx], y[idx], classes=r.classes, seed=r.seed, device=device, checkpoint=checkpoint,
           **r.schedule)
     return model
@@ -146,13 +149,7 @@ def part_indices(n: int, part: int, parts: int, seed: int) -> torch.Tensor:
 def _train_part(r: Recipe, device: torch.device, checkpoint: Path | None = None) -> nn.Module:
     "Zoo trainer: as `classifier`, on the `r.task`-th of its group's disjoint parts of those images (seeded by split)."
     parts = sum(q.group == r.group and q.split == r.split for q in RECIPES.values())  # one part per model
-    model = build(r)
-    x, y = load_images(r.data, "train")
-    idx = task_indices(y, r.classes)
-    idx = idx[part_indices(len(idx), r.task, parts, seed=1000 * r.split)]
-    train(model, x[idx], y[idx], classes=r.classes, seed=r.seed, device=device, checkpoint=checkpoint,
-          **r.schedule)
-    return model
+    return _train_classifier(r, device, checkpoint, part=(r.task, parts))
 
 def _train_finetune(r: Recipe, device: torch.device, checkpoint: Path | None = None) -> nn.Module:
     "Zoo trainer: the base named in `r.extra['base']` (weights and head), fine-tuned on the recipe's task."
