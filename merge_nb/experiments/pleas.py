@@ -475,14 +475,6 @@ def _ymin(runs: pd.DataFrame) -> int:
     return int(runs[runs.method != "WA"].joint.min() * 100) - 1
 
 
-def _resnet_runs(group: str, splits: Sequence[int], progress: bool) -> pd.DataFrame:
-    "Every method on each split of a ResNet zoo group at the `RESNET_RUN` subset (cached steps)."
-    data = {k: RESNET_RUN[k] for k in ("n_cal", "n_val", "n_test")}
-    return pd.concat([pleas_split(group, s, progress=progress, **RESNET_RUN) for s in splits]
-                     + [pleas_extras(group, s, progress=progress, **data) for s in splits]
-                     + [pleas_mudsc(group, s, **data) for s in splits], ignore_index=True)
-
-
 def _shared_run(stem: str, quick: bool, out: Path, progress: bool) -> dict:
     "The comparison on the shared-label pairs of `SHARED_RUNS[stem]`, the ridge chosen on their validation split."
     group, what = SHARED_RUNS[stem]
@@ -513,10 +505,10 @@ def reproduce_pleas(quick: bool = False, out_dir: str | Path | None = None, prog
         res[key] = _shared_run(stem, quick, out, progress)
         res["figures"][key] = res[key]["figures"]["budget"]
     if not quick:
-        resnet = _resnet_runs(RESNET_GROUP, RESNET_SPLITS, progress)
+        resnet = _group_runs(RESNET_GROUP, RESNET_SPLITS, RESNET_RUN, {}, RIDGE, progress)
         res["resnet"] = _write(resnet, out, "pleas_resnet",
                                f"PLeaS, Fashion-MNIST 5+5, {RESNET_GROUP} ({len(RESNET_SPLITS)} splits, subset)")
-        shared = _resnet_runs(RESNET_SHARED_GROUP, (0,), progress)
+        shared = _group_runs(RESNET_SHARED_GROUP, (0,), RESNET_RUN, {}, RIDGE, progress)
         title = f"PLeaS, Fashion-MNIST, shared labels, {RESNET_SHARED_GROUP} (1 pair, subset)"
         res["resnet_shared"] = r = _write(shared, out, "pleas_resnet_shared", title, ymin=_ymin(shared))
         r["verdict"] += " " + _shared_verdict(r["table"], shared)

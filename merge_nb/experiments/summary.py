@@ -210,7 +210,7 @@ SHARED_SETTINGS = {  # the shared-label runs of PLeaS: stem -> (the claims' sett
 
 def _pleas_shared_claims(out_dir: Path, stem: str) -> list[dict]:
     "PLeaS' two claims on one shared-label run (`<stem>_runs.csv`): against ZipIt! at 1x, and close to the ensemble."
-    sh, sh_alloc, sh_at = _pleas_results(out_dir, stem)
+    sh, sh_how, sh_at = _pleas_results(out_dir, stem)
     sh_next = min(b for b in sh.budget.dropna().unique() if b > 1)
     where, trained = SHARED_SETTINGS[stem]
     sh_setting = (f"Fashion-MNIST, shared labels (all ten classes), {trained}, "
@@ -225,7 +225,7 @@ def _pleas_shared_claims(out_dir: Path, stem: str) -> list[dict]:
         compare_claim("PLeaS", f"{where}, at {sh_next:g}x FLOPs PLeaS comes close to the 2x ensemble",
                       sh_at("PLeaS", sh_next), _pleas_fixed(sh, "Ensemble"), relation="close",
                       published="close to the ensemble (qualitative)",
-                      setting=f"{sh_setting}, PLeaS with {sh_alloc}", groups="pairs",
+                      setting=f"{sh_setting}, PLeaS with {sh_how}", groups="pairs",
                       figures=sh_figs),
     ]
 
@@ -236,7 +236,7 @@ FIVE_FIVE_SETTINGS = {  # the 5+5 runs of PLeaS: stem -> (the claims' opening wo
 
 def _pleas_five_five_claims(out_dir: Path, stem: str) -> list[dict]:
     "PLeaS' three claims on one 5+5 run (`<stem>_runs.csv`): against ZipIt!, least squares, close to the ensemble."
-    runs, alloc, at = _pleas_results(out_dir, stem)
+    runs, how, at = _pleas_results(out_dir, stem)
     full_zip, ens = _pleas_fixed(runs, "ZipIt!"), _pleas_fixed(runs, "Ensemble")
     budgets = sorted(runs.budget.dropna().unique())
     below2 = [b for b in budgets if b < 2]
@@ -257,7 +257,7 @@ def _pleas_five_five_claims(out_dir: Path, stem: str) -> list[dict]:
                   ls.mean() > 0, ls > 0, figs),
         compare_claim("PLeaS", f"{where}at {next_b:g}x FLOPs PLeaS comes close to the 2x ensemble", at("PLeaS", next_b),
                       ens, relation="close", published="close to the ensemble (qualitative)",
-                      setting=f"{setting}, PLeaS with {alloc}",
+                      setting=f"{setting}, PLeaS with {how}",
                       figures=figs),
     ]
 
