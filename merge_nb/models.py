@@ -319,7 +319,8 @@ def train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, classes: Sequence[
     if (remap[y] < 0).any():
         raise ModelError("some labels are not in `classes`")
     g = torch.Generator().manual_seed(seed)
-    model.to(device).train()
+    layout = torch.channels_last if x.ndim == 4 else torch.contiguous_format   # faster convolutions on the CPU
+    model.to(device, memory_format=layout).train()
     xd, yd = x.to(device), remap[y].to(device)
     cls = torch.tensor(classes, device=device)
     opt = _optimizer(model, optimizer, lr, weight_decay)
@@ -349,6 +350,7 @@ def train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, classes: Sequence[
                 xb = augment(xb, g)
             for grp in opt.param_groups:
                 grp["lr"] = lr_at(step, total, warmup, lr)
+            xb = xb.contiguous(memory_format=layout)
             loss = F.cross_entropy(model(xb)[:, cls], yb, label_smoothing=label_smoothing)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -364,7 +366,7 @@ def train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, classes: Sequence[
         _save_training(checkpoint, model, opt, g, run, dict(step=step, epoch=epochs, batch=0,
                                                             order=torch.zeros(0, dtype=torch.long),
                                                             loss_sum=torch.zeros(()), history=history))
-    model.eval()
+    model.to(memory_format=torch.contiguous_format).eval()
     return dict(loss=history, steps=step, resumed_at=start)
 
 # %% ../nbs/01_models.ipynb #0a7cea33
