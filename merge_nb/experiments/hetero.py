@@ -184,13 +184,18 @@ def hetero_runs(quick: bool, split: int = 0, progress: bool = True, refresh: boo
     return runs, pd.concat(grids, ignore_index=True), models, tasks, cal
 
 # %% ../../nbs/11_neuron_zipping.ipynb #63f07c58
+def _splits(s: pd.Series) -> str:
+    "The class splits a group of runs covers, e.g. '0, 1, 2'."
+    return ", ".join(map(str, sorted(s.unique())))
+
+
 def hetero_table(runs: pd.DataFrame) -> pd.DataFrame:
     "Joint (mean, std over splits) and per-task test accuracy (%) of every merge and original, by experiment and pair."
     cols = ["exp", "pair", "method"]
     g = runs.groupby(cols, sort=False)
     t = pd.DataFrame({"joint %": g.joint.mean() * 100, "joint std": g.joint.std() * 100,
                       "per-task %": g.task_avg.mean() * 100, "alpha": g.alpha.first(), "beta": g.beta.first(),
-                      "splits": g.split.nunique()})
+                      "splits": g.split.agg(_splits)})
     return t.reset_index()
 
 
@@ -200,7 +205,7 @@ def _mean_std(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     per_split = rows.groupby([*keys, "split"], sort=False).joint.mean()
     std = per_split.groupby(level=list(range(len(keys))), sort=False).std() * 100
     return pd.DataFrame({"joint %": g.joint.mean() * 100, "joint std": std, "per-task %": g.task_avg.mean() * 100,
-                         "directions": g.pair.nunique(), "splits": g.split.nunique()})
+                         "directions": g.pair.nunique(), "splits": g.split.agg(_splits)})
 
 
 def hetero_summary(runs: pd.DataFrame, names: dict) -> pd.DataFrame:
@@ -215,7 +220,9 @@ def hetero_summary(runs: pd.DataFrame, names: dict) -> pd.DataFrame:
         e = ens[ens.a.isin(list(keys)) & ens.b.isin(list(keys))].assign(exp=exp)
         if len(e):
             t.loc[(exp, "ensemble"), :] = _mean_std(e, ["exp", "method"]).iloc[0]
-    return t.sort_index(level=0, sort_remaining=False)
+    rank = {e: i for i, e in enumerate(["depth", "width", "depth+width", "homogeneous", "sweep"])}
+    t = t.reset_index()
+    return t.sort_values("exp", key=lambda e: e.map(rank), kind="stable").reset_index(drop=True)
 
 
 HETERO_VERDICTS = [("depth", "sma", "SD"), ("depth", "lma", "SD"), ("width", "elastic zip", "SW"),
@@ -329,10 +336,8 @@ def reproduce_hetero(quick: bool = False, out_dir: str | Path | None = None, pro
     names = HETERO_NAMES[quick]
     table = hetero_table(runs)
     verdicts, lines = hetero_verdicts(runs)
-    note = split_note(runs) if not quick else "quick version: MLPs trained for seconds, test subset, split 0 only"
-    table["note"] = note
+    lines.append(split_note(runs) if not quick else "quick version: MLPs trained for seconds, test subset, split 0")
     summary = hetero_summary(runs, names)
-    summary["note"] = note
     save_table(table, out / "hetero_table", floatfmt=".1f")
     save_table(summary, out / "hetero_summary", floatfmt=".1f")
     save_table(verdicts, out / "hetero_verdicts", floatfmt=".1f")
