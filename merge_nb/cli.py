@@ -56,7 +56,8 @@ def cmd_train_zoo(args) -> int:
     for n in todo:
         zoo.train_zoo_model(n, device=args.device)
         e = zoo.read_manifest()[n]
-        print(f"{n}: test accuracy {e['test_acc']:.4f}, {e['train_time_s']:.0f} s on {e['device']}")
+        took = "time unknown" if e["train_time_s"] is None else f"{e['train_time_s']:.0f} s"
+        print(f"{n}: test accuracy {e['test_acc']:.4f}, {took} on {e['device']}")
     return 0
 
 # %% ../nbs/99_cli.ipynb #b26ad401

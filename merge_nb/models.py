@@ -5,6 +5,7 @@
 # %% ../nbs/01_models.ipynb #18d87499
 from __future__ import annotations
 import math
+import time
 from pathlib import Path
 from typing import Sequence, Callable
 
@@ -299,7 +300,8 @@ def _load_training(path: str | Path, model: nn.Module, opt: torch.optim.Optimize
     model.load_state_dict(state["model"])
     opt.load_state_dict(state["optimizer"])
     g.set_state(state["generator"])
-    return {k: state[k] for k in ("step", "epoch", "batch", "order", "loss_sum", "history")}
+    pos = {k: state[k] for k in ("step", "epoch", "batch", "order", "loss_sum", "history")}
+    return dict(pos, seconds=state.get("seconds"))   # None: written before training time was recorded
 
 def train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, classes: Sequence[int] | None = None,
           epochs: int = 10, batch_size: int = 128, lr: float = 0.1, weight_decay: float = 5e-4,
@@ -330,10 +332,16 @@ def train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, classes: Sequence[
                weight_decay=weight_decay, optimizer=optimizer, warmup_epochs=warmup_epochs,
                label_smoothing=label_smoothing, augment_images=augment_images, seed=seed)
     pos = dict(step=0, epoch=0, batch=0, order=torch.zeros(0, dtype=torch.long), loss_sum=torch.zeros(()),
-               history=[])
+               history=[], seconds=0.0)
     if checkpoint is not None and Path(checkpoint).exists():
         pos = _load_training(checkpoint, model, opt, g, run)
     start, step, history = pos["step"], pos["step"], list(pos["history"])
+    t0, before = time.perf_counter(), pos["seconds"]
+
+    def seconds() -> float | None:
+        "Training time so far, over every resumed segment (None if an earlier segment's time is unknown)."
+        return None if before is None else before + time.perf_counter() - t0
+
     bar = tqdm(range(pos["epoch"], epochs), desc="train", disable=not progress, leave=False,
                initial=pos["epoch"], total=epochs)
     for epoch in bar:
@@ -359,15 +367,17 @@ def train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, classes: Sequence[
             step += 1
             if checkpoint is not None and step % checkpoint_every == 0:
                 _save_training(checkpoint, model, opt, g, run, dict(step=step, epoch=epoch, batch=i + 1, order=order,
-                                                                    loss_sum=tot.cpu(), history=history))
+                                                                    loss_sum=tot.cpu(), history=history,
+                                                                    seconds=seconds()))
         history.append(tot.item() / max(1, steps_per_epoch))
         bar.set_postfix(loss=f"{history[-1]:.3f}")
     if checkpoint is not None:
         _save_training(checkpoint, model, opt, g, run, dict(step=step, epoch=epochs, batch=0,
                                                             order=torch.zeros(0, dtype=torch.long),
-                                                            loss_sum=torch.zeros(()), history=history))
+                                                            loss_sum=torch.zeros(()), history=history,
+                                                            seconds=seconds()))
     model.to(memory_format=torch.contiguous_format).eval()
-    return dict(loss=history, steps=step, resumed_at=start)
+    return dict(loss=history, steps=step, resumed_at=start, seconds=seconds())
 
 # %% ../nbs/01_models.ipynb #0a7cea33
 @torch.no_grad()

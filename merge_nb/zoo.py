@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_zoo.ipynb #d124d72a
 from __future__ import annotations
-import difflib, hashlib, json, os, time
+import difflib, hashlib, json, os
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 from typing import Callable, Sequence
@@ -219,15 +219,15 @@ def train_zoo_model(name: str, device: str | torch.device | None = None) -> nn.M
         raise ZooError(f"{name}: unknown trainer {r.trainer!r}; choose from {sorted(TRAINERS)}")
     ckpt = training_checkpoint(name)
     ckpt.parent.mkdir(parents=True, exist_ok=True)
-    t0 = time.time()
     model = TRAINERS[r.trainer](r, device, ckpt)
-    wall = time.time() - t0
+    seconds = torch.load(ckpt, weights_only=True).get("seconds")   # the whole run's, over resumed segments
+    seconds = None if seconds is None else round(seconds, 1)
     model = model.cpu().eval()
     path = zoo_dir() / f"{name}.safetensors"
     with atomic_path(path) as tmp:
         save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(tmp), metadata=dict(name=name))
     entry = dict(recipe_fields(r), test_acc=round(task_accuracy(model, r, "test"), 4),
-                 val_acc=round(task_accuracy(model, r, "val"), 4), train_time_s=round(wall, 1),
+                 val_acc=round(task_accuracy(model, r, "val"), 4), train_time_s=seconds,
                  device=_device_name(device), torch=torch.__version__, file=path.name, sha256=sha256_file(path))
     _update_manifest(name, entry)
     ckpt.unlink(missing_ok=True)
