@@ -4,8 +4,11 @@
 
 # %% ../nbs/10_layer_alignment.ipynb #38da7250
 from __future__ import annotations
+import contextlib
 import copy
 import math
+import re
+import warnings
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
@@ -15,13 +18,13 @@ import torch.nn as nn
 
 from .io import MergeError
 from .units import UnitGroup, eval_mode, tensor_axes, unit_groups
-from .similarity import SimilarityError, block_cka, blocks_by_stage, model_groups
+from .similarity import DeadGroupWarning, SimilarityError, block_cka, blocks_by_stage, model_groups
 from .merge import Alignment, align, check_data, load_resized, merge_models, zip_matcher
 
 # %% auto #0
 __all__ = ['SEGMENT_SCORES', 'MAPPERS', 'IDENTITY_RULES', 'LayerAlignError', 'map_score', 'dp_map', 'layer_map',
            'block_io', 'model_stages', 'block_segments', 'identity_block', 'DepthAlignment', 'depth_alignment',
-           'pad_model', 'pad_models', 'abstaining', 'layer_align']
+           'pad_model', 'pad_models', 'padding_warnings_silenced', 'abstaining', 'layer_align']
 
 # %% ../nbs/10_layer_alignment.ipynb #bc00657a
 class LayerAlignError(MergeError):
@@ -341,6 +344,17 @@ def pad_models(
         rules.append(r)
     return out, rules
 
+# %% ../nbs/10_layer_alignment.ipynb #5a17de41
+@contextlib.contextmanager
+def padding_warnings_silenced(identities: Sequence[dict[str, str]]):
+    "Silence `DeadGroupWarning` for groups inside each model's zero-branch blocks (dead by construction) only."
+    with warnings.catch_warnings():
+        for i, ids in enumerate(identities):
+            for pos in sorted(p for p, rule in ids.items() if rule == "zero_branch"):
+                pattern = rf"group '{re.escape(pos)}\.[^']*': every unit of model {i} "
+                warnings.filterwarnings("ignore", message=pattern, category=DeadGroupWarning)
+        yield
+
 # %% ../nbs/10_layer_alignment.ipynb #18df8b6d
 def _scaled(t: torch.Tensor, dim: int, offset: int, expand: int, factor: torch.Tensor) -> torch.Tensor:
     "`t` with the entries of one group's axis (from `offset`, `expand` per unit) scaled by `factor` per unit."
@@ -398,7 +412,8 @@ def layer_align(
     depth = depth if depth is not None else depth_alignment(models, data, mode=mode)
     padded, identities = pad_models(models, depth, data)
     groups = list(groups) if groups is not None else unit_groups(padded[depth.reference])
-    alignment = align(padded, data, zip_matcher(alpha, beta), groups=groups, stop_after=stop_after, stats=stats)
+    with padding_warnings_silenced(identities):
+        alignment = align(padded, data, zip_matcher(alpha, beta), groups=groups, stop_after=stop_after, stats=stats)
     if abstain:
         padded = abstaining(padded, identities, alignment)
     return merger(padded, alignment, data, reset=reset)

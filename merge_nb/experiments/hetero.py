@@ -21,7 +21,8 @@ from ..data import calibration_data, load_images, task_indices
 from .common import cached, figures_dir
 from .zipit import subset_images
 from ..io import save_figure, save_table
-from ..layer_alignment import MAPPERS, depth_alignment, layer_align, layer_map, pad_models
+from ..layer_alignment import (MAPPERS, depth_alignment, layer_align, layer_map, pad_models,
+                                      padding_warnings_silenced)
 from ..matching import ZipExhaustedError
 from ..merge import reset_norm_stats
 from ..models import predict, scores, train
@@ -79,9 +80,11 @@ def _prepare(models: list[nn.Module], cal: list[torch.Tensor], row: dict) -> dic
     "Depth alignment and activation statistics of a pair (padded models when depths differ), shared by the grid."
     if "mode" in row:
         depth = depth_alignment(models, cal, mode=row["mode"])
-        padded = pad_models(models, depth, cal)[0]
+        padded, identities = pad_models(models, depth, cal)
         groups = unit_groups(padded[depth.reference])
-        return dict(depth=depth, groups=groups, stats=activation_stats(padded, cal, groups))
+        with padding_warnings_silenced(identities):
+            stats = activation_stats(padded, cal, groups)
+        return dict(depth=depth, groups=groups, stats=stats)
     groups = unit_groups(models[0])
     return dict(groups=groups, stats=activation_stats(models, cal, groups))
 
