@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_zoo.ipynb #d124d72a
 from __future__ import annotations
-import difflib, hashlib, json, os
+import contextlib, difflib, hashlib, json, os
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 from typing import Callable, Sequence
@@ -13,6 +13,11 @@ import pandas as pd
 import torch
 import torch.nn as nn
 from safetensors.torch import save_file, load_file
+
+try:
+    import fcntl   # POSIX file locks
+except ImportError:   # Windows: the manifest is updated without a lock
+    fcntl = None
 
 from .io import MergeError, atomic_path, atomic_write
 from .data import data_dir, sha256_file, load_images, class_splits, task_indices, n_classes
@@ -183,11 +188,26 @@ def read_manifest() -> dict:
                        f"`git checkout {p}`")
     return m
 
+@contextlib.contextmanager
+def _manifest_lock():
+    "An exclusive lock on the manifest (a `.manifest.lock` file beside it), held for one read-modify-write."
+    zoo_dir().mkdir(parents=True, exist_ok=True)
+    with open(zoo_dir() / ".manifest.lock", "a") as f:
+        if fcntl is not None:
+            fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            if fcntl is not None:
+                fcntl.flock(f, fcntl.LOCK_UN)
+
 def _update_manifest(name: str, entry: dict) -> None:
-    m = read_manifest()
-    m[name] = entry
-    with atomic_write(zoo_dir() / "manifest.json", "w") as f:
-        json.dump(dict(sorted(m.items())), f, indent=1)
+    "Add or replace one entry; trainings that finish together (one per core) each keep theirs."
+    with _manifest_lock():
+        m = read_manifest()
+        m[name] = entry
+        with atomic_write(zoo_dir() / "manifest.json", "w") as f:
+            json.dump(dict(sorted(m.items())), f, indent=1)
 
 def recipe_fields(r: Recipe) -> dict:
     "The fields of a recipe that a manifest entry records (as JSON gives them back)."
