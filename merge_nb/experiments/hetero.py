@@ -21,8 +21,8 @@ from ..data import calibration_data, load_images, task_indices
 from .common import cached, figures_dir
 from .zipit import subset_images
 from ..io import save_figure, save_table
-from ..layer_alignment import (MAPPERS, depth_alignment, layer_align, layer_map, pad_models,
-                                      padding_warnings_silenced)
+from ..layer_alignment import MAPPERS, depth_alignment, layer_align, layer_map, pad_models
+from ..layer_alignment import padding_warnings_silenced
 from ..matching import ZipExhaustedError
 from ..merge import reset_norm_stats
 from ..models import predict, scores, train
