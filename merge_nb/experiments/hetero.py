@@ -286,7 +286,7 @@ def _plot_bars(runs: pd.DataFrame, names: dict):
         labels += [f"homo {names[k]}" for k in hom] + ["ensemble"]
         vals = [*het.tolist(), *(homo[k] for k in hom), ens.joint.mean() * 100]
         het = list(het.items())
-        title = f"{title}, split{'s' if r.split.nunique() > 1 else ''} {', '.join(map(str, sorted(r.split.unique())))}"
+        title = f"{title}\nsplit{'s' if r.split.nunique() > 1 else ''} {', '.join(map(str, sorted(r.split.unique())))}"
         colors = ["C0"] * len(het) + ["C1"] * len(hom) + ["C2"]
         ax.bar(range(len(vals)), vals, color=colors)
         for x, v in enumerate(vals):
